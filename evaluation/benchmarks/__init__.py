@@ -1,0 +1,1 @@
+"""Benchmark modules; each registers itself with evaluation.benchmark.register."""
