@@ -1,0 +1,1 @@
+"""Backends of the chat interface; each module imports its heavy package lazily."""
