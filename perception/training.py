@@ -1,0 +1,185 @@
+"""Training and inference loops for classifiers (seeded, checkpointed, with early stopping)."""
+
+from __future__ import annotations
+
+import copy
+import os
+import random
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from torch import nn
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and torch (CPU and CUDA) so a run can be repeated exactly."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def default_device() -> torch.device:
+    """CUDA when available, else CPU."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+@dataclass
+class TrainResult:
+    """What a training run produced.
+
+    Attributes:
+        best_epoch: Epoch (1-based) whose weights were kept.
+        best_valid_accuracy: Validation accuracy of the kept weights (NaN without validation data).
+        history: Per-epoch dicts with ``epoch``, ``train_loss``, ``valid_accuracy``, ``seconds``.
+        seconds: Total wall time.
+        resumed: True when the weights came from an existing checkpoint.
+    """
+
+    best_epoch: int
+    best_valid_accuracy: float
+    history: list[dict[str, float]] = field(default_factory=list)
+    seconds: float = 0.0
+    resumed: bool = False
+
+
+def _progress(enabled: bool) -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn("{task.fields[info]}"), TimeRemainingColumn(), disable=not enabled,
+                    transient=True)
+
+
+def _tensors(x: np.ndarray | torch.Tensor, y: np.ndarray | torch.Tensor | None = None):
+    xt = torch.as_tensor(np.asarray(x) if not isinstance(x, torch.Tensor) else x, dtype=torch.float32)
+    if y is None:
+        return xt
+    yt = torch.as_tensor(np.asarray(y) if not isinstance(y, torch.Tensor) else y, dtype=torch.long)
+    if len(xt) != len(yt):
+        raise ValueError(f"inputs and labels differ in length: {len(xt)} vs {len(yt)}")
+    return xt, yt
+
+
+@torch.no_grad()
+def predict_logits(model: nn.Module, x: np.ndarray | torch.Tensor, batch_size: int = 1024,
+                   device: torch.device | None = None) -> torch.Tensor:
+    """Logits of ``model`` on ``x`` in evaluation mode, batched; returned on CPU."""
+    device = device or next(model.parameters()).device
+    model.eval()
+    xt = _tensors(x)
+    outs = [model(xt[i:i + batch_size].to(device)).float().cpu() for i in range(0, len(xt), batch_size)]
+    return torch.cat(outs) if outs else torch.empty(0)
+
+
+def predict_proba(model: nn.Module, x: np.ndarray | torch.Tensor, batch_size: int = 1024) -> np.ndarray:
+    """Softmax probabilities of ``model`` on ``x`` as an (N, C) float32 array."""
+    return torch.softmax(predict_logits(model, x, batch_size), dim=1).numpy()
+
+
+def accuracy(model: nn.Module, x: np.ndarray | torch.Tensor, y: np.ndarray | torch.Tensor,
+             batch_size: int = 1024) -> float:
+    """Share of examples whose arg-max prediction equals the label."""
+    logits = predict_logits(model, x, batch_size)
+    return float((logits.argmax(1).numpy() == np.asarray(y)).mean()) if len(logits) else float("nan")
+
+
+def train_classifier(
+    model: nn.Module,
+    train: tuple[np.ndarray, np.ndarray],
+    valid: tuple[np.ndarray, np.ndarray] | None = None,
+    *,
+    epochs: int = 5,
+    batch_size: int = 128,
+    lr: float = 1e-3,
+    weight_decay: float = 0.0,
+    seed: int = 0,
+    patience: int | None = None,
+    checkpoint: str | os.PathLike | None = None,
+    progress: bool = True,
+    device: torch.device | None = None,
+    sample_weight: np.ndarray | None = None,
+) -> TrainResult:
+    """Train ``model`` with Adam and cross-entropy; keep the weights of the best validation epoch.
+
+    Args:
+        model: Any module mapping a batch of inputs to logits.
+        train: ``(x, y)`` training arrays.
+        valid: Optional ``(x, y)`` validation arrays for model selection and early stopping.
+        epochs: Maximum number of epochs.
+        batch_size: Mini-batch size.
+        lr: Adam learning rate.
+        weight_decay: Adam weight decay.
+        seed: Seeds initialization-independent randomness (shuffling, dropout).
+        patience: Stop after this many epochs without validation improvement (None: never).
+        checkpoint: File to save the final weights to; if it exists already, the weights are loaded
+            from it and no training happens (a resumed run costs nothing).
+        progress: Show a progress bar.
+        device: Where to train (default: CUDA if available).
+        sample_weight: Optional per-example loss weights.
+
+    Returns:
+        A :class:`TrainResult`; ``model`` holds the kept weights on return.
+    """
+    device = device or default_device()
+    model.to(device)
+    if checkpoint is not None and Path(checkpoint).is_file():
+        state = torch.load(checkpoint, map_location=device, weights_only=False)
+        model.load_state_dict(state["model"])
+        meta = state.get("meta", {})
+        return TrainResult(best_epoch=meta.get("best_epoch", 0),
+                           best_valid_accuracy=meta.get("best_valid_accuracy", float("nan")),
+                           history=meta.get("history", []), seconds=0.0, resumed=True)
+    if epochs < 1:
+        raise ValueError(f"epochs must be >= 1, got {epochs}")
+    seed_everything(seed)
+    xt, yt = _tensors(*train)
+    wt = None if sample_weight is None else torch.as_tensor(sample_weight, dtype=torch.float32)
+    gen = torch.Generator().manual_seed(seed)
+    opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    loss_fn = nn.CrossEntropyLoss(reduction="none")
+    best_state, best_acc, best_epoch, stale = None, -1.0, 0, 0
+    history: list[dict[str, float]] = []
+    start = time.perf_counter()
+    n_batches = (len(xt) + batch_size - 1) // batch_size
+    with _progress(progress) as bar:
+        task = bar.add_task("training", total=epochs * n_batches, info="")
+        for epoch in range(1, epochs + 1):
+            t0 = time.perf_counter()
+            model.train()
+            order = torch.randperm(len(xt), generator=gen)
+            total = 0.0
+            for b in range(n_batches):
+                idx = order[b * batch_size:(b + 1) * batch_size]
+                xb, yb = xt[idx].to(device), yt[idx].to(device)
+                losses = loss_fn(model(xb), yb)
+                loss = (losses * wt[idx].to(device)).sum() / wt[idx].sum() if wt is not None else losses.mean()
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                total += loss.item() * len(idx)
+                bar.advance(task)
+            train_loss = total / len(xt)
+            valid_acc = accuracy(model, *valid) if valid is not None else float("nan")
+            history.append({"epoch": epoch, "train_loss": train_loss, "valid_accuracy": valid_acc,
+                            "seconds": time.perf_counter() - t0})
+            bar.update(task, info=f"epoch {epoch} loss {train_loss:.4f} valid {valid_acc:.4f}")
+            if valid is None or valid_acc > best_acc:
+                best_acc, best_epoch, stale = valid_acc, epoch, 0
+                best_state = copy.deepcopy(model.state_dict())
+            else:
+                stale += 1
+                if patience is not None and stale >= patience:
+                    break
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    result = TrainResult(best_epoch=best_epoch, best_valid_accuracy=best_acc if valid is not None else float("nan"),
+                         history=history, seconds=time.perf_counter() - start)
+    if checkpoint is not None:
+        Path(checkpoint).parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(f"{checkpoint}.tmp")
+        torch.save({"model": model.state_dict(), "meta": {"best_epoch": result.best_epoch,
+                    "best_valid_accuracy": result.best_valid_accuracy, "history": history}}, tmp)
+        tmp.replace(checkpoint)  # atomic: a killed run never leaves a half-written checkpoint
+    return result
