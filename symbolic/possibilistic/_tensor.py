@@ -1,0 +1,61 @@
+"""Conversions between NumPy arrays and torch tensors used by every public function.
+
+Public functions accept either; they compute in torch and hand back the kind they were given
+(a NumPy array in, a NumPy array out), so callers never need to know about torch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from symbolic.possibilistic.errors import PossibilisticError, ShapeError
+
+ArrayLike = Any  # np.ndarray | torch.Tensor | nested sequences
+
+
+def as_tensor(value: ArrayLike, name: str, *, dtype: torch.dtype | None = None,
+              device: torch.device | str | None = None, min_dim: int = 0) -> torch.Tensor:
+    """Convert ``value`` to a floating tensor, naming ``name`` in any error.
+
+    Integer and boolean inputs become ``torch.get_default_dtype()`` (or ``dtype``).
+    """
+    if isinstance(value, torch.Tensor):
+        t = value
+    else:
+        try:
+            t = torch.as_tensor(np.asarray(value))
+        except (TypeError, ValueError) as exc:
+            raise ShapeError(f"{name}: cannot be read as a numeric array ({exc})") from exc
+    if dtype is not None:
+        t = t.to(dtype)
+    elif not t.is_floating_point():
+        t = t.to(torch.get_default_dtype())
+    if device is not None:
+        t = t.to(device)
+    if t.dim() < min_dim:
+        raise ShapeError(f"{name}: expected at least {min_dim} dimensions, got shape {tuple(t.shape)}")
+    return t
+
+
+def like_input(result: torch.Tensor, *inputs: ArrayLike) -> Any:
+    """Return ``result`` as a NumPy array when the first input was not a tensor."""
+    if inputs and not isinstance(inputs[0], torch.Tensor):
+        return result.detach().cpu().numpy()
+    return result
+
+
+def check_finite_unit(t: torch.Tensor, name: str) -> None:
+    """Refuse NaN and values outside [0, 1] (possibility degrees live in the unit interval)."""
+    if t.numel() == 0:
+        return
+    if torch.isnan(t).any():
+        idx = tuple(int(i) for i in torch.nonzero(torch.isnan(t))[0])
+        raise PossibilisticError(f"{name}: NaN at index {idx}")
+    lo, hi = float(t.min()), float(t.max())
+    if lo < 0.0 or hi > 1.0:
+        bad = torch.nonzero((t < 0) | (t > 1))[0]
+        idx = tuple(int(i) for i in bad)
+        raise PossibilisticError(f"{name}: values must lie in [0, 1]; found {float(t[idx]):.6g} at index {idx}")

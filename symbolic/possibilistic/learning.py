@@ -1,0 +1,153 @@
+"""Learning rule parameters (s, r) from many samples by min–max equation systems.
+
+For each training sample e, the rule set gives a system A^(e) x = y^(e) (A from the premise degrees,
+y = 1 on the block of the true label, 0 elsewhere; unknowns x = [s_1, r_1, …, s_n, r_n]). Then:
+
+1. ∇^(e), the Chebyshev distance of each sample's system (:func:`sample_distances`, batched).
+2. A threshold τ from the grid τ_i = (i/n)^p (1 + ε), i = 1..n (:func:`threshold_grid`; Π-NeSy uses
+   n = 30, p = 5, ε = 1e-3). τ_min is the smallest grid value with at least one ∇^(e) < τ.
+3. Keep the samples with ∇^(e) < τ and replace each kept y^(e) by its lowest Chebyshev approximation,
+   so that every kept block is consistent on its own.
+4. Stack the kept systems into one system Γ x = Y, compute its row terms ∇_i (the fast kernel makes
+   this O(NM log N)), NC = {i : ∇_i < τ} and ∇_NC = max_{i∈NC} ∇_i.
+5. The parameters are the lowest approximate solution Γᵀ □_ε (Y − ∇_NC)⁺, split into s and r.
+
+:func:`learn_parameters` does steps 3–5; threshold *search* (on validation accuracy) lives in the
+estimators, which call it once per distinct set of kept samples.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from symbolic.possibilistic._tensor import ArrayLike, as_tensor
+from symbolic.possibilistic.errors import PossibilisticError, ShapeError
+from symbolic.possibilistic.kernels import Method, _eps_product, _minmax, chebyshev_rows
+
+#: Π-NeSy's default grid: 30 points, exponent 5, ε = 1e-3.
+DEFAULT_GRID = (30, 5.0, 1e-3)
+
+
+def threshold_grid(n: int = 30, exponent: float = 5.0, epsilon: float = 1e-3) -> np.ndarray:
+    """Candidate thresholds τ_i = (i/n)^exponent · (1 + epsilon), i = 1..n, ascending.
+
+    Raises:
+        ValueError: n < 1, exponent ≤ 0 or epsilon < 0.
+    """
+    if n < 1 or exponent <= 0 or epsilon < 0:
+        raise ValueError(f"threshold_grid needs n >= 1, exponent > 0, epsilon >= 0; got {n}, {exponent}, {epsilon}")
+    i = np.arange(1, n + 1, dtype=np.float64)
+    return (i / n) ** exponent * (1.0 + epsilon)
+
+
+def sample_distances(A: ArrayLike, Y: ArrayLike, *, method: Method = "auto") -> torch.Tensor:
+    """Chebyshev distance ∇^(e) of each sample's system, shape (B,).
+
+    Args:
+        A: Learning matrices (B, K, M).
+        Y: Targets (B, K).
+        method: ∇ kernel (``"auto"`` uses the O(KM) path for 0/1 targets).
+    """
+    At = as_tensor(A, "A", min_dim=3)
+    Yt = as_tensor(Y, "Y", dtype=At.dtype, device=At.device)
+    return chebyshev_rows(At, Yt, method=method).amax(-1)
+
+
+def minimal_threshold(distances: ArrayLike, grid: ArrayLike) -> float:
+    """τ_min: the smallest grid value with at least one distance strictly below it.
+
+    Raises:
+        PossibilisticError: no distance is below the largest grid value.
+    """
+    d = np.asarray(torch.as_tensor(distances).detach().cpu().numpy() if isinstance(distances, torch.Tensor)
+                   else distances, dtype=np.float64)
+    g = np.sort(np.asarray(grid, dtype=np.float64))
+    if d.size == 0:
+        raise PossibilisticError("minimal_threshold: no samples")
+    ok = g > d.min()
+    if not ok.any():
+        raise PossibilisticError(f"minimal_threshold: the smallest Chebyshev distance {d.min():.6g} is not "
+                                 f"below the largest threshold {g[-1]:.6g}; widen the grid")
+    return float(g[ok][0])
+
+
+@dataclass
+class LearnedParameters:
+    """Result of :func:`learn_parameters`.
+
+    Attributes:
+        s: Learned s_i, shape (n,).
+        r: Learned r_i, shape (n,).
+        threshold: The τ used.
+        kept: Indices of the kept samples (∇^(e) < τ).
+        nabla_nc: ∇_NC, the distance used for the lowest approximate solution.
+        stacked_shape: (rows, columns) of the stacked system.
+        seconds: Wall time of the call.
+    """
+
+    s: np.ndarray
+    r: np.ndarray
+    threshold: float
+    kept: np.ndarray
+    nabla_nc: float
+    stacked_shape: tuple[int, int]
+    seconds: float
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def n_kept(self) -> int:
+        """Number of kept samples."""
+        return int(self.kept.size)
+
+
+def learn_parameters(A: ArrayLike, Y: ArrayLike, threshold: float, *, distances: ArrayLike | None = None,
+                     tol: float = 1e-3, method: Method = "auto") -> LearnedParameters:
+    """Learn (s, r) from the samples whose ∇^(e) < threshold (steps 3–5 of the module docstring).
+
+    Args:
+        A: Learning matrices (B, K, 2n) (see :meth:`RuleSet.learning_matrix`).
+        Y: Targets (B, K) (see :meth:`RuleSet.block_targets`).
+        threshold: τ; samples with ∇^(e) < τ are kept.
+        distances: Precomputed ∇^(e) (B,), else computed here.
+        tol: ε-product tolerance (Π-NeSy uses 1e-3: values that close count as equal).
+        method: ∇ kernel for the stacked system (``"auto"`` → fast).
+
+    Raises:
+        ShapeError: A and Y do not match or A has an odd number of columns.
+        PossibilisticError: no sample is below the threshold.
+    """
+    t0 = time.perf_counter()
+    At = as_tensor(A, "A", min_dim=3)
+    Yt = as_tensor(Y, "Y", dtype=At.dtype, device=At.device)
+    if Yt.shape != At.shape[:2]:
+        raise ShapeError(f"Y has shape {tuple(Yt.shape)} but A has shape {tuple(At.shape)}; expected Y of "
+                         f"shape {tuple(At.shape[:2])}")
+    if At.shape[-1] % 2:
+        raise ShapeError(f"A has {At.shape[-1]} columns; a learning system has 2 per rule (s_i, r_i)")
+    d = sample_distances(At, Yt) if distances is None else as_tensor(distances, "distances", dtype=At.dtype,
+                                                                      device=At.device)
+    if d.shape != At.shape[:1]:
+        raise ShapeError(f"distances has shape {tuple(d.shape)}; expected ({At.shape[0]},)")
+    keep = d < threshold
+    kept = torch.nonzero(keep).reshape(-1)
+    if kept.numel() == 0:
+        raise PossibilisticError(f"no sample has a Chebyshev distance below the threshold {threshold:.6g} "
+                                 f"(smallest is {float(d.min()):.6g}); use a larger threshold")
+    Ak, Yk, dk = At[kept], Yt[kept], d[kept]
+    # Lowest Chebyshev approximation of each kept sample (exact, tol=0: it must stay consistent).
+    Yhat = _minmax(Ak, _eps_product(Ak, (Yk - dk.unsqueeze(-1)).clamp_min(0), 0.0))
+    G = Ak.reshape(-1, Ak.shape[-1])
+    Ys = Yhat.reshape(-1)
+    rows = chebyshev_rows(G, Ys, method="fast" if method == "auto" else method)
+    nc = rows < threshold
+    nabla_nc = float(rows[nc].max()) if bool(nc.any()) else 0.0
+    x = _eps_product(G, (Ys - nabla_nc).clamp_min(0), tol)
+    x_np = x.detach().cpu().numpy().astype(np.float64)
+    return LearnedParameters(
+        s=x_np[0::2].copy(), r=x_np[1::2].copy(), threshold=float(threshold),
+        kept=kept.cpu().numpy(), nabla_nc=nabla_nc, stacked_shape=(int(G.shape[0]), int(G.shape[1])),
+        seconds=time.perf_counter() - t0)
