@@ -35,12 +35,10 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
-from agents.refinement.asp import AspInterpreter
-from agents.refinement.python_rules import PythonInterpreter, python_form
 
+from agents.refinement.asp import AspInterpreter
 from agents.refinement.domain import (
     Domain,
     Example,
@@ -50,6 +48,8 @@ from agents.refinement.domain import (
     RuleForm,
     RuleParseError,
 )
+from agents.refinement.python_rules import PythonInterpreter, python_form
+from evaluation.refinement.data import Task
 
 SHAPES = ("cube", "sphere", "cylinder")
 COLORS = ("gray", "red", "blue", "green", "brown", "purple", "cyan", "yellow")
@@ -57,23 +57,6 @@ MATERIALS = ("rubber", "metal")
 LABELS = ("on", "off", "undetermined")
 _SYNONYMS = {"on": "on", "off": "off", "undetermined": "undetermined", "unknown": "undetermined",
              "undecided": "undetermined", "uncertain": "undetermined"}
-
-
-@dataclass(frozen=True)
-class AcreTask:
-    """One generated ACRE task.
-
-    Attributes:
-        id: ``acre-NNN``.
-        train: The 6 context trials (input: tuple of object names; output ``on``/``off``).
-        test: The 4 queries with inferred labels.
-        status: Inferred status of every context object (the rule an ideal learner would write).
-    """
-
-    id: str
-    train: tuple[Example, ...]
-    test: tuple[Example, ...]
-    status: dict[str, str]
 
 
 def object_name(color: str, material: str, shape: str) -> str:
@@ -100,8 +83,11 @@ def infer_label(query: Sequence[str], worlds: Sequence[frozenset[str]]) -> str:
     return "undetermined"
 
 
-def generate_task(seed: int, index: int = 0) -> AcreTask:
-    """Generate one ACRE task from ``seed`` (see the module docstring for the design)."""
+def generate_task(seed: int, index: int = 0) -> Task:
+    """Generate one ACRE task from ``seed`` (see the module docstring).
+
+    ``meta['status']`` holds the inferred status of every object: the rule an ideal learner writes.
+    """
     rng = np.random.default_rng(seed)
     triples = list(itertools.product(COLORS, MATERIALS, SHAPES))
     picks = rng.choice(len(triples), size=6, replace=False)
@@ -137,10 +123,10 @@ def generate_task(seed: int, index: int = 0) -> AcreTask:
     test = tuple(Example(tuple(rng.permutation(list(q)).tolist()), infer_label(q, worlds)) for q in queries)
     train = tuple(Example(tuple(rng.permutation(list(t.input)).tolist()), t.output)
                   for t in (trials[int(i)] for i in rng.permutation(len(trials))))
-    return AcreTask(id=f"acre-{index:03d}", train=train, test=test, status=status)
+    return Task(id=f"acre-{index:03d}", train=train, test=test, meta={"status": status})
 
 
-def generate_tasks(n: int = 100, seed: int = 0) -> list[AcreTask]:
+def generate_tasks(n: int = 100, seed: int = 0) -> list[Task]:
     """``n`` tasks; task ``i`` is generated from seed ``seed * 100_003 + i`` (reproducible, independent)."""
     if n < 1:
         raise ValueError(f"n must be >= 1, got {n}")
@@ -273,7 +259,6 @@ ASP_INSTRUCTIONS = (
 def parse_asp_rule(text: str) -> str:
     """Pull the program out of the reply and check its syntax with clingo's parser."""
     from agents.refinement.asp import check_program
-
     from agents.refinement.parsing import strip_fences
 
     program = strip_fences(text, ("asp", "clingo", "prolog", "lp"))
@@ -287,17 +272,16 @@ def acre_domain(asp_timeout: float = 2.0, python_timeout: float = 2.0) -> Domain
                          render=render_dict_rule)
     asp_form = RuleForm("asp", ASP_INSTRUCTIONS, parse_asp_rule, acre_asp_interpreter(asp_timeout),
                         max_tokens=200)
-    py = python_form(
-        PythonInterpreter(to_python=list, from_python=_label_from_python, timeout=python_timeout),
-        "def fn(objects: list[str]) -> str  # objects like 'red metal cube'; returns 'on', 'off' or "
-        "'undetermined'",
-    )
+    signature = ("def fn(objects: list[str]) -> str  # objects like 'red metal cube'; returns 'on', 'off' "
+                 "or 'undetermined'")
+    py = python_form(PythonInterpreter(to_python=list, from_python=_label_from_python, timeout=python_timeout),
+                     signature)
     return Domain(
         name="acre", description=DESCRIPTION, format_input=lambda x: ", ".join(x),
         format_output=str, parse_output=parse_label,
         output_instructions="Answer with one word: on, off or undetermined.",
         forms={"dict": dict_form, "asp": asp_form, "python": py}, formal="dict",
-        python_signature=py.instructions, output_max_tokens=6,
+        python_signature=signature, output_max_tokens=6,
     )
 
 

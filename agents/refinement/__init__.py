@@ -1,0 +1,34 @@
+"""Iterative hypothesis refinement (Qiu et al., ICLR 2024): propose → select → refine with interpreters.
+
+Example::
+
+    import asyncio
+    from agents.llm import load_model
+    from agents.refinement import RefinementAgent, RefinementConfig
+    from evaluation.refinement.acre import acre_domain, generate_task
+
+    task = generate_task(seed=0)
+    agent = RefinementAgent(load_model("default"), acre_domain(), RefinementConfig(method="refine"))
+    result = asyncio.run(agent.run(task.train, [e.input for e in task.test]))
+    print(result.final_rule, result.predictions)
+"""
+
+from agents.refinement.agent import METHODS, RULE_FORMS, Hypothesis, RefinementAgent, RefinementConfig, RefinementResult
+from agents.refinement.asp import AspInterpreter, check_program
+from agents.refinement.domain import (
+    CheckResult,
+    Domain,
+    Example,
+    Interpreter,
+    Outcome,
+    OutputParseError,
+    RuleForm,
+    RuleParseError,
+)
+from agents.refinement.python_rules import PythonInterpreter, python_form, shared_sandbox
+
+__all__ = [
+    "METHODS", "RULE_FORMS", "AspInterpreter", "CheckResult", "Domain", "Example", "Hypothesis", "Interpreter",
+    "Outcome", "OutputParseError", "PythonInterpreter", "RefinementAgent", "RefinementConfig", "RefinementResult",
+    "RuleForm", "RuleParseError", "check_program", "python_form", "shared_sandbox",
+]
