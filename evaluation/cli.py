@@ -178,7 +178,7 @@ def main() -> None:
     except (NesyError, *USER_ERRORS) as exc:
         if os.environ.get("NESY_DEBUG"):
             raise
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         err.print("(set NESY_DEBUG=1 to see the traceback)", style="dim")
         sys.exit(2)
 

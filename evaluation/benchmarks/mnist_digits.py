@@ -31,7 +31,7 @@ class MnistDigits(Benchmark):
         Param("patience", int, 2, "early stopping patience (epochs without validation gain)", min=1),
         Param("train_size", int, 50000, "training images used (first N of the 50k split)", min=100, max=50000),
     )
-    smoke_params = {"epochs": 1, "train_size": 5000}
+    smoke_params = {"epochs": 1, "train_size": 5000, "batch_size": 32}
     smoke_limit = 3
 
     def setup(self, ctx: RunContext) -> None:
