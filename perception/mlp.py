@@ -141,7 +141,7 @@ def train_binary(model: nn.Module, X: np.ndarray, y: np.ndarray, *, epochs: int 
             opt.zero_grad()
             loss.backward()
             opt.step()
-            total += float(loss) * len(idx)
+            total += loss.item() * len(idx)
             count += len(idx)
         log.losses.append(total / max(count, 1))
     log.time_s = time.perf_counter() - t0

@@ -15,7 +15,6 @@ notebook) never warn about classes being created twice.
 from __future__ import annotations
 
 import math
-import operator
 import os
 import random
 import time
@@ -161,9 +160,40 @@ def _clone(ind: Individual) -> Individual:
     return new
 
 
+def _koza_node(ind: Individual) -> int:
+    """A crossover point as in Koza and gplearn: a function node with probability 0.9, else a leaf."""
+    if len(ind) == 1:
+        return 0
+    want_leaf = random.random() >= 0.9
+    nodes = [i for i, node in enumerate(ind) if (node.arity == 0) == want_leaf]
+    return random.choice(nodes) if nodes else random.randrange(len(ind))
+
+
+def _crossover(parent: Individual, donor: Individual) -> tuple[Individual]:
+    """gplearn's crossover: a subtree of ``parent`` (root allowed) is replaced by a subtree of ``donor``."""
+    target = parent.searchSubtree(_koza_node(parent))
+    source = donor.searchSubtree(_koza_node(donor))
+    child = Individual(parent[:target.start] + donor[source] + parent[target.stop:])
+    return (child,)
+
+
+def _subtree_mutation(parent: Individual, expr: Any) -> tuple[Individual]:
+    """gplearn's subtree mutation: crossover with a freshly generated random program."""
+    return _crossover(parent, Individual(expr()))
+
+
+def _hoist_mutation(parent: Individual) -> tuple[Individual]:
+    """gplearn's hoist mutation: a subtree is replaced by one of its own subtrees (fights bloat)."""
+    outer = parent.searchSubtree(_koza_node(parent))
+    sub = Individual(parent[outer])
+    inner = sub.searchSubtree(_koza_node(sub))
+    return (Individual(parent[:outer.start] + sub[inner] + parent[outer.stop:]),)
+
+
 def _point_mutation(ind: Individual, pset: gp.PrimitiveSet, prob: float) -> tuple[Individual]:
     """gplearn's point mutation: each node is replaced, with probability ``prob``, by a random node
-    of the same arity."""
+    of the same arity (on a copy: the parent stays in the population)."""
+    ind = Individual(ind)
     for i, node in enumerate(ind):
         if random.random() >= prob:
             continue
@@ -182,15 +212,24 @@ def make_toolbox(pset: gp.PrimitiveSet, config: GPConfig) -> base.Toolbox:
     tb.register("expr", gp.genHalfAndHalf, pset=pset, min_=lo, max_=hi)
     tb.register("individual", lambda: Individual(tb.expr()))
     tb.register("clone", _clone)
-    tb.register("mate", gp.cxOnePoint)
-    tb.register("expr_mut", gp.genGrow, min_=0, max_=2)
-    tb.register("mut_subtree", gp.mutUniform, expr=tb.expr_mut, pset=pset)
-    tb.register("mut_hoist", gp.mutShrink)
+    tb.register("mate", _crossover)
+    tb.register("mut_subtree", _subtree_mutation, expr=tb.expr)
+    tb.register("mut_hoist", _hoist_mutation)
     tb.register("mut_point", _point_mutation, pset=pset, prob=config.p_point_replace)
-    limit = gp.staticLimit(key=operator.attrgetter("height"), max_value=config.max_height)
     for name in ("mate", "mut_subtree", "mut_hoist", "mut_point"):
-        tb.decorate(name, limit)
+        tb.decorate(name, _height_limit(config.max_height))
     return tb
+
+
+def _height_limit(max_height: int) -> Any:
+    """Koza's static height limit (like ``gp.staticLimit``): a child taller than ``max_height`` is
+    replaced by ``None``, and the caller keeps the parent. Unlike ``gp.staticLimit`` it does not
+    deep-copy the inputs first, since these operators never modify them."""
+    def decorator(func: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> tuple:
+            return tuple(None if child.height > max_height else child for child in func(*args, **kwargs))
+        return wrapper
+    return decorator
 
 
 def _stats(fit: np.ndarray, lengths: np.ndarray, heights: np.ndarray) -> dict[str, float]:
@@ -286,11 +325,10 @@ def _next_generation(pop: list[Individual], tb: base.Toolbox, rng: np.random.Gen
     ops = np.searchsorted(cum, rng.random(P), side="right")
     out: list[Individual] = []
     for i in range(P):
-        parent = tb.clone(pop[winners[i]])
         op = ops[i]
+        parent = pop[winners[i]] if op < 4 else tb.clone(pop[winners[i]])  # operators build new trees
         if op == 0:
-            donor = tb.clone(pop[winners[P + i]])
-            child, _ = tb.mate(parent, donor)
+            (child,) = tb.mate(parent, pop[winners[P + i]])
         elif op == 1:
             (child,) = tb.mut_subtree(parent)
         elif op == 2:
@@ -300,6 +338,8 @@ def _next_generation(pop: list[Individual], tb: base.Toolbox, rng: np.random.Gen
         else:
             out.append(parent)  # reproduction keeps its fitness
             continue
-        del child.fitness.values
+        if child is None:  # the height limit refused the child: the parent is reproduced instead
+            out.append(tb.clone(parent))
+            continue
         out.append(child)
     return out
