@@ -3,7 +3,8 @@
 Quick start::
 
     from symbolic.possibilistic import Condition, Rule, RuleSet, RuleSetEstimator
-    rules = [Rule(Condition("a", d), d % 2, name=f"a={d}→parity") for d in range(10)]
+    rules = [Rule(Condition("a", {0, 2, 4, 6, 8}), 0, name="even"),
+             Rule(Condition("a", {1, 3, 5, 7, 9}), 1, name="odd")]
     rs = RuleSet("parity", {"a": range(10), "parity": [0, 1]}, rules)
     est = RuleSetEstimator(rs).fit({"a": train_probs}, train_labels % 2)
     est.predict({"a": test_probs}); est.explain({"a": test_probs}, 0)[0].text()

@@ -21,16 +21,17 @@ suffix maximum S_i = max_{i' ≥ i} w_(i') (non-increasing in i):
 1. T_kj = max_i min(d_i, S_i). (≥: S_i = w_(i') for some i' ≥ i and d_i ≤ d_(i'), so
    min(d_i, S_i) ≤ min(d_(i'), w_(i')) ≤ T_kj; ≤: w_(i) ≤ S_i.)
 2. The maximum of the minimum of a non-decreasing and a non-increasing sequence sits at their
-   crossing i* = first i with d_i ≥ S_i: T_kj = max(S_(i*), d_(i*−1)) (missing terms count as 0).
+   crossing i* = first i with d_i ≥ S_i: for i ≥ i*, min(d_i, S_i) = S_i ≤ S_(i*); for i < i*,
+   min(d_i, S_i) = d_i ≤ d_(i*−1). So T_kj = max(S_(i*), d_(i*−1)) (missing terms count as 0).
 3. For i with y_(i) ≥ y_k the test d_i ≥ S_i reads h_i := y_(i) − 2 S_i ≥ y_k, and h is
    non-decreasing in i; for y_(i) < y_k, h_i < y_k always (S ≥ 0) and indeed d_i = 0 < S_i unless
    S_i = 0, where both candidates are 0. So i* = searchsorted(h, y_k): one sort of y (shared by all
    columns), one reversed cumulative max per column, one binary search per (k, j).
 
 Equivalently T_kj = sup{v : W(y_k + 2v) ≥ v} with W(s) = max{w_l : y_l ≥ s}, the form the issue
-states. Rounding of h can move i* by one near the crossing, so the kernel takes the best of
-min(d_i, S_i) over i ∈ {i*−1, i*, i*+1}; every candidate is a term of the literal formula, so the
-result never exceeds it, and it equals it whenever the crossing is found. When y is 0/1 the search
+states. In floating point the test y_(i) − 2 S_i ≥ y_k can disagree with the literal formula's
+(y_(i) − y_k)/2 ≥ S_i only when both sides agree to the last bit, so the two evaluations agree up to
+rounding (exactly when the data are dyadic, e.g. multiples of 2^-10; the tests check both). When y is 0/1 the search
 disappears: T_kj = min(1/2, max_{l: y_l = 1} (1 − a_lj)) if y_k = 0 and 0 if y_k = 1 (O(NM)).
 """
 
@@ -39,6 +40,7 @@ from __future__ import annotations
 import math
 from typing import Literal
 
+import numpy as np
 import torch
 
 from symbolic.possibilistic._tensor import ArrayLike, as_tensor, like_input
@@ -236,36 +238,56 @@ def _rows_binary(At: torch.Tensor, yt: torch.Tensor) -> torch.Tensor:
     return torch.maximum(own, t).amin(-1)
 
 
+def _suffix_max(w: torch.Tensor) -> torch.Tensor:
+    """Reversed cumulative maximum along the last axis (NumPy on CPU: no index tensor to build)."""
+    if w.device.type == "cpu":
+        wn = w.numpy()
+        return torch.from_numpy(np.maximum.accumulate(wn[..., ::-1], axis=-1)[..., ::-1].copy())
+    return torch.flip(torch.cummax(torch.flip(w, [-1]), -1).values, [-1])
+
+
+def _searchsorted(h: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
+    """Batched left searchsorted along the last axis; a NumPy loop over few long rows is faster on CPU."""
+    rows = h.shape[:-1].numel()
+    if h.device.type == "cpu" and rows <= 256 and h.shape[-1] >= 4096:
+        hn, qn = h.reshape(rows, -1).numpy(), q.reshape(rows, -1).numpy()
+        out = np.empty(hn.shape, dtype=np.int64)
+        for i in range(rows):
+            out[i] = np.searchsorted(hn[i], qn[i], side="left")
+        return torch.from_numpy(out).reshape(h.shape)
+    return torch.searchsorted(h, q)
+
+
 def _rows_fast(At: torch.Tensor, yt: torch.Tensor) -> torch.Tensor:
-    """Sort + suffix max + binary search (see the module docstring); column-chunked for memory."""
+    """Sort + suffix max + binary search (see the module docstring); column-chunked for memory.
+
+    Everything runs with the rows in ascending order of y, so the binary-search queries are sorted and
+    the gathers read memory almost sequentially; only the final (N,) result is put back in row order.
+    """
     *batch, n, m = At.shape
     A3 = At.reshape(-1, n, m)
     y2 = yt.reshape(-1, n)
     b = A3.shape[0]
     ys, order = torch.sort(y2, dim=-1)                                  # (b, N)
-    out = torch.full_like(y2, math.inf)
-    cols = max(1, min(m, CHUNK_ELEMENTS // max(1, 4 * b * n)))
+    acc = torch.full_like(y2, math.inf)
+    zero = torch.zeros((), dtype=At.dtype, device=At.device)
+    cols = max(1, min(m, CHUNK_ELEMENTS // max(1, b * n)))
+    ys_row = ys.unsqueeze(1)                                            # (b, 1, N)
     for j0 in range(0, m, cols):
         j1 = min(m, j0 + cols)
-        Ac = A3[:, :, j0:j1].transpose(1, 2)                            # (b, C, N) rows in original order
-        As = torch.gather(Ac, 2, order.unsqueeze(1).expand(-1, j1 - j0, -1))  # rows sorted by y
-        w = (ys.unsqueeze(1) - As).clamp_min_(0)
-        del As
-        S = torch.flip(torch.cummax(torch.flip(w, [2]), 2).values, [2])  # suffix max, (b, C, N)
-        del w
-        h = (ys.unsqueeze(1) - 2 * S).contiguous()                      # non-decreasing along N
-        q = y2.unsqueeze(1).expand_as(h).contiguous()                   # query y_k per (column, row k)
-        idx = torch.searchsorted(h, q)                                  # (b, C, N) in [0, N]
-        del h
-        ys_e = ys.unsqueeze(1).expand_as(S)
-        t = torch.zeros_like(S)
-        for off in (-1, 0, 1):
-            i = idx + off
-            valid = (i >= 0) & (i < n)
-            ic = i.clamp_(0, n - 1)
-            d = (torch.gather(ys_e, 2, ic) - q).clamp_min_(0) / 2
-            cand = torch.minimum(d, torch.gather(S, 2, ic))
-            t = torch.maximum(t, torch.where(valid, cand, torch.zeros_like(cand)))
-        own = (Ac - q).clamp_min_(0)
-        out = torch.minimum(out, torch.maximum(own, t).amin(1))
+        c = j1 - j0
+        # Columns j0..j1 with rows sorted by y: (b, C, N).
+        As = torch.gather(A3[:, :, j0:j1], 1, order.unsqueeze(-1).expand(-1, -1, c)).transpose(1, 2).contiguous()
+        S = _suffix_max((ys_row - As).clamp_min_(0))                    # S_i = max_{i' >= i} (y_(i') - a)^+
+        q = ys_row.expand(-1, c, -1).contiguous()                       # query y_k, rows k in sorted order
+        istar = _searchsorted((ys_row - 2 * S).contiguous(), q)    # first i with y_(i) - 2 S_i >= y_k
+        at = istar.clamp(max=n - 1)
+        s_at = torch.where(istar < n, torch.gather(S, 2, at), zero)     # S_(i*)
+        del S
+        before = (istar - 1).clamp_(min=0)
+        d_before = torch.where(istar > 0, (torch.gather(q, 2, before) - q).clamp_min_(0) / 2, zero)  # d_(i*-1)
+        t = torch.maximum(s_at, d_before)
+        own = (As - q).clamp_min_(0)                                    # (a_kj - y_k)^+
+        acc = torch.minimum(acc, torch.maximum(own, t).amin(1))
+    out = torch.empty_like(acc).scatter_(1, order, acc)
     return out.reshape(*batch, n)
