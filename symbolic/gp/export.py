@@ -192,24 +192,17 @@ def _torch_funcs() -> dict[str, Callable]:
         return torch.where(ok, torch.log(torch.where(ok, torch.abs(a), torch.ones_like(a))), torch.zeros_like(a))
 
     def psqrt_t(a):
-        # sqrt|a| has an infinite slope at 0; flooring the argument keeps gradients finite.
-        return torch.sqrt(torch.clamp(torch.abs(a), min=1e-12))
-
-    def binary(fn):
-        return lambda a, b: fn(torch.as_tensor(a), torch.as_tensor(b))
+        # sqrt|a| has an infinite slope at 0: the double `where` gives it slope 0 there (no NaN/inf).
+        pos = torch.abs(a) > 0
+        return torch.where(pos, torch.sqrt(torch.where(pos, torch.abs(a), torch.ones_like(a))), torch.zeros_like(a))
 
     return {
         "add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": pdiv_t,
-        "max": binary(torch.maximum), "min": binary(torch.minimum),
+        "max": torch.maximum, "min": torch.minimum,
         "sin": torch.sin, "cos": torch.cos, "tan": torch.tan, "abs": torch.abs, "neg": torch.neg,
         "inv": pinv_t, "tanh": torch.tanh, "exp": lambda a: torch.exp(torch.clamp(a, max=EXP_CAP)),
         "log": plog_t, "sqrt": psqrt_t,
     }
-
-
-def _const(value, like):
-    import torch
-    return value if torch.is_tensor(value) else torch.full_like(like, float(value))
 
 
 def torch_activation(program: Code | str, *, name: str | None = None):
@@ -245,18 +238,15 @@ def torch_activation(program: Code | str, *, name: str | None = None):
             stack: list = []
             for tok in reversed(self.code):
                 if tok.__class__ is float:
-                    stack.append(tok)
+                    stack.append(torch.as_tensor(tok, dtype=x.dtype, device=x.device))  # 0-d, broadcasts
                 elif tok == UNIVARIATE_ARG:
                     stack.append(x)
                 elif ARITY[tok] == 1:
-                    stack.append(funcs[tok](_const(stack.pop(), x)))
+                    stack.append(funcs[tok](stack.pop()))
                 else:
                     a = stack.pop()
-                    b = stack.pop()
-                    if not torch.is_tensor(a) and not torch.is_tensor(b):
-                        a = _const(a, x)
-                    stack.append(funcs[tok](a, b))
-            out = _const(stack[0], x)
+                    stack.append(funcs[tok](a, stack.pop()))
+            out = stack[0].expand_as(x)
             out = torch.nan_to_num(out, nan=0.0, posinf=OUTPUT_BOUND, neginf=-OUTPUT_BOUND)
             return torch.clamp(out, -OUTPUT_BOUND, OUTPUT_BOUND)
 
