@@ -251,10 +251,10 @@ def _searchsorted(h: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
     rows = h.shape[:-1].numel()
     if h.device.type == "cpu" and rows <= 256 and h.shape[-1] >= 4096:
         hn, qn = h.reshape(rows, -1).numpy(), q.reshape(rows, -1).numpy()
-        out = np.empty(hn.shape, dtype=np.int64)
+        out = np.empty(qn.shape, dtype=np.int64)
         for i in range(rows):
             out[i] = np.searchsorted(hn[i], qn[i], side="left")
-        return torch.from_numpy(out).reshape(h.shape)
+        return torch.from_numpy(out).reshape(q.shape)
     return torch.searchsorted(h, q)
 
 
@@ -273,21 +273,33 @@ def _rows_fast(At: torch.Tensor, yt: torch.Tensor) -> torch.Tensor:
     zero = torch.zeros((), dtype=At.dtype, device=At.device)
     cols = max(1, min(m, CHUNK_ELEMENTS // max(1, b * n)))
     ys_row = ys.unsqueeze(1)                                            # (b, 1, N)
+    # Rows with equal y_k share T_kj, so one system searches once per distinct y value. Stacked learning
+    # systems have few distinct targets (most are 0), which makes this the common case.
+    uniq = inverse = None
+    if b == 1:
+        u, inv = torch.unique_consecutive(ys[0], return_inverse=True)
+        if u.numel() < n:
+            uniq, inverse = u.view(1, 1, -1), inv
     for j0 in range(0, m, cols):
         j1 = min(m, j0 + cols)
         c = j1 - j0
         # Columns j0..j1 with rows sorted by y: (b, C, N).
         As = torch.gather(A3[:, :, j0:j1], 1, order.unsqueeze(-1).expand(-1, -1, c)).transpose(1, 2).contiguous()
         S = _suffix_max((ys_row - As).clamp_min_(0))                    # S_i = max_{i' >= i} (y_(i') - a)^+
-        q = ys_row.expand(-1, c, -1).contiguous()                       # query y_k, rows k in sorted order
-        istar = _searchsorted((ys_row - 2 * S).contiguous(), q)    # first i with y_(i) - 2 S_i >= y_k
+        h = (ys_row - 2 * S).contiguous()                               # non-decreasing along N
+        q = (ys_row if uniq is None else uniq).expand(b, c, -1).contiguous()  # queries y_k (sorted)
+        istar = _searchsorted(h, q)                                     # first i with y_(i) - 2 S_i >= y_k
+        del h
         at = istar.clamp(max=n - 1)
         s_at = torch.where(istar < n, torch.gather(S, 2, at), zero)     # S_(i*)
         del S
         before = (istar - 1).clamp_(min=0)
-        d_before = torch.where(istar > 0, (torch.gather(q, 2, before) - q).clamp_min_(0) / 2, zero)  # d_(i*-1)
+        y_before = torch.gather(ys_row.expand(b, c, -1), 2, before)
+        d_before = torch.where(istar > 0, (y_before - q).clamp_min_(0) / 2, zero)  # d_(i*-1)
         t = torch.maximum(s_at, d_before)
-        own = (As - q).clamp_min_(0)                                    # (a_kj - y_k)^+
+        if inverse is not None:
+            t = t[:, :, inverse]                                        # back to one entry per row
+        own = (As - ys_row).clamp_min_(0)                               # (a_kj - y_k)^+
         acc = torch.minimum(acc, torch.maximum(own, t).amin(1))
     out = torch.empty_like(acc).scatter_(1, order, acc)
     return out.reshape(*batch, n)
