@@ -68,6 +68,7 @@ class RefinementConfig:
     output_max_tokens: int | None = None
     translate_max_tokens: int = 320
     gap: bool = True
+    constrained: bool = False
     seed: int | None = None
 
     def __post_init__(self) -> None:
@@ -144,6 +145,8 @@ class _Episode:
         self.prompt_tokens = 0
         self.completion_tokens = 0
         self.requests = 0
+        self.rule_constraint: str | None = None
+        self.out_constraint: str | None = None
 
     async def chat(self, purpose: str, messages: list[dict[str, str]], **kw: Any) -> list[str] | None:
         """Replies' texts, or ``None`` when the backend refused the request (recorded)."""
@@ -218,6 +221,7 @@ class RefinementAgent:
         if not seen:
             raise ValueError("a task needs at least one seen example")
         ep = _Episode(self.model)
+        ep.rule_constraint, ep.out_constraint = self._constraints(seen)
         start = time.perf_counter()
         base_seed = self.config.seed if seed is None else seed
         method = self.config.method
@@ -235,6 +239,17 @@ class RefinementAgent:
 
     def _out_tokens(self) -> int:
         return self.config.output_max_tokens or self.domain.output_max_tokens
+
+    def _constraints(self, seen: Sequence[Example]) -> tuple[str | None, str | None]:
+        """(rule, output) regexes for constrained decoding of this task, or ``None``s."""
+        if not self.config.constrained:
+            return None, None
+        out = self.domain.output_constraint
+        rule = None
+        if self.config.method == "refine" and self.rule_form != "nl":
+            assert self.form is not None
+            rule = self.form.constraint
+        return (rule(seen) if callable(rule) else rule), (out(seen) if callable(out) else out)
 
     def _parse_output(self, text: str) -> tuple[Any, str | None]:
         try:
@@ -254,9 +269,10 @@ class RefinementAgent:
             if sc:
                 texts = await ep.chat("sc", msgs, n=self.config.sc_samples,
                                       temperature=self.config.sc_temperature, max_tokens=self._out_tokens(),
-                                      seed=None if seed is None else seed + i)
+                                      seed=None if seed is None else seed + i, constraint=ep.out_constraint)
             else:
-                texts = await ep.chat("io", msgs, n=1, temperature=0.0, max_tokens=self._out_tokens())
+                texts = await ep.chat("io", msgs, n=1, temperature=0.0, max_tokens=self._out_tokens(),
+                                      constraint=ep.out_constraint)
             if texts is None:
                 return None, "the model refused the request"
             parsed = [self._parse_output(t) for t in texts]
@@ -338,7 +354,8 @@ class RefinementAgent:
         async def one(x: Any) -> Outcome:
             msgs = [{"role": "system", "content": prompts.SYSTEM},
                     {"role": "user", "content": prompts.apply_rule(self.domain, rule_text, x)}]
-            texts = await ep.chat(purpose, msgs, n=1, temperature=0.0, max_tokens=self._out_tokens())
+            texts = await ep.chat(purpose, msgs, n=1, temperature=0.0, max_tokens=self._out_tokens(),
+                                  constraint=ep.out_constraint)
             if texts is None:
                 return Outcome(error="the model refused the request")
             value, err = self._parse_output(texts[0])
@@ -379,7 +396,8 @@ class RefinementAgent:
         for it in range(cfg.iterations):
             texts = await ep.chat("propose" if it == 0 else "refine", messages, n=cfg.n,
                                   temperature=cfg.temperature, max_tokens=self._rule_tokens(),
-                                  seed=None if seed is None else seed + 1000 * it)
+                                  seed=None if seed is None else seed + 1000 * it,
+                                  constraint=ep.rule_constraint)
             if texts is None:
                 stopped = "model_error"
                 break

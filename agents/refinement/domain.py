@@ -107,6 +107,8 @@ class RuleForm:
         interpreter: Applies parsed rules.
         max_tokens: Tokens the model may spend on one rule.
         render: Rule object -> text shown back to the model (default: ``str``).
+        constraint: Regex a rule of this form matches, for constrained decoding (``None``: none), or a
+            function of the seen examples returning one (to allow only the task's own symbols).
     """
 
     name: str
@@ -115,6 +117,7 @@ class RuleForm:
     interpreter: Interpreter
     max_tokens: int = 256
     render: Callable[[Any], str] = str
+    constraint: str | Callable[[Sequence[Example]], str] | None = None
 
 
 @dataclass
@@ -132,6 +135,8 @@ class Domain:
         formal: Name of the domain's own formal language in ``forms`` (``None`` if it has none).
         python_signature: Tells the model the Python types of ``fn``'s argument and result.
         output_max_tokens: Tokens the model may spend on one predicted output.
+        output_constraint: Regex an output matches, for constrained decoding (``None``: none), or a
+            function of the seen examples returning one.
     """
 
     name: str
@@ -144,6 +149,7 @@ class Domain:
     formal: str | None = None
     python_signature: str = ""
     output_max_tokens: int = 64
+    output_constraint: str | Callable[[Sequence[Example]], str] | None = None
 
     def form(self, name: str) -> RuleForm:
         """The rule form called ``name`` (``"formal"`` means this domain's own language)."""

@@ -47,6 +47,9 @@ def _common_params(forms: tuple[str, ...], n_tasks: int) -> tuple[Param, ...]:
         Param("max_tokens", int, 0, "tokens per rule (0: the rule form's default)", min=0),
         Param("output_max_tokens", int, 0, "tokens per predicted output (0: the domain's default)", min=0),
         Param("gap", bool, True, "refine: the model also applies its own final rule (rule-application gap)"),
+        Param("constrained", bool, False, "structured decoding of rules and outputs (not in the paper)"),
+        Param("threads", int, 0, "llama.cpp CPU threads (0: the backend's default; 1 is fastest on a busy machine)",
+              min=0),
     )
 
 
@@ -95,14 +98,19 @@ class _Refinement(Benchmark):
             if self._model is None:
                 from agents.llm import load_model
 
-                self._model = await asyncio.to_thread(load_model, ctx.model or "default")
+                spec = ctx.model or "default"
+                options = {}
+                if ctx.params.get("threads") and (spec == "default" or spec.startswith("llamacpp/")):
+                    options["n_threads"] = ctx.params["threads"]
+                self._model = await asyncio.to_thread(load_model, spec, **options)
         return self._model
 
     def config(self, ctx: RunContext, seed: int) -> RefinementConfig:
         p = ctx.params
         return RefinementConfig(method=p["method"], rule_form=p["rule_form"], iterations=p["T"], n=p["N"],
                                 temperature=p["temperature"], max_tokens=p["max_tokens"] or None,
-                                output_max_tokens=p["output_max_tokens"] or None, gap=p["gap"], seed=seed)
+                                output_max_tokens=p["output_max_tokens"] or None, gap=p["gap"],
+                                constrained=p["constrained"], seed=seed)
 
     async def arun_sample(self, sample: Sample, ctx: RunContext) -> dict[str, Any]:
         task: Task = sample.data

@@ -266,12 +266,38 @@ def parse_asp_rule(text: str) -> str:
     return program
 
 
+_OBJECT_RE = f"({'|'.join(COLORS)}) ({'|'.join(MATERIALS)}) ({'|'.join(SHAPES)})"
+#: Constrained decoding (optional condition): what a dict rule, an ASP rule and an answer look like.
+DICT_CONSTRAINT = f"({_OBJECT_RE}: (on|off|undetermined)\n){{1,8}}"
+ASP_CONSTRAINT = (f"((blicket\\({_OBJECT_RE.replace(' ', '_')}\\)\\.|\\{{blicket\\({_OBJECT_RE.replace(' ', '_')}"
+                  "\\)\\}\\.)\n){1,8}")
+
+
+def _task_objects(seen: Sequence[Example]) -> list[str]:
+    return sorted({o for e in seen for o in e.input})
+
+
+def dict_constraint(seen: Sequence[Example]) -> str:
+    """A dict rule over this task's objects only (one line each at most)."""
+    objects = _task_objects(seen)
+    return f"(({'|'.join(objects)}): (on|off|undetermined)\n){{1,{len(objects)}}}"
+
+
+def asp_constraint(seen: Sequence[Example]) -> str:
+    """An ASP rule of facts and choices over this task's objects only."""
+    atoms = "|".join(atom(o) for o in _task_objects(seen))
+    return f"((blicket\\(({atoms})\\)\\.|\\{{blicket\\(({atoms})\\)\\}}\\.)\n){{1,{len(atoms.split('|'))}}}"
+
+
+LABEL_CONSTRAINT = "on|off|undetermined"
+
+
 def acre_domain(asp_timeout: float = 2.0, python_timeout: float = 2.0) -> Domain:
     """The ACRE domain with its three rule forms (dict, asp, python)."""
     dict_form = RuleForm("dict", DICT_INSTRUCTIONS, parse_dict_rule, AcreDictInterpreter(), max_tokens=160,
-                         render=render_dict_rule)
+                         render=render_dict_rule, constraint=dict_constraint)
     asp_form = RuleForm("asp", ASP_INSTRUCTIONS, parse_asp_rule, acre_asp_interpreter(asp_timeout),
-                        max_tokens=200)
+                        max_tokens=200, constraint=asp_constraint)
     signature = ("def fn(objects: list[str]) -> str  # objects like 'red metal cube'; returns 'on', 'off' "
                  "or 'undetermined'")
     py = python_form(PythonInterpreter(to_python=list, from_python=_label_from_python, timeout=python_timeout),
@@ -281,7 +307,7 @@ def acre_domain(asp_timeout: float = 2.0, python_timeout: float = 2.0) -> Domain
         format_output=str, parse_output=parse_label,
         output_instructions="Answer with one word: on, off or undetermined.",
         forms={"dict": dict_form, "asp": asp_form, "python": py}, formal="dict",
-        python_signature=signature, output_max_tokens=6,
+        python_signature=signature, output_max_tokens=6, output_constraint=LABEL_CONSTRAINT,
     )
 
 

@@ -88,4 +88,5 @@ def arc_domain(python_timeout: float = 2.0) -> Domain:
         format_input=format_grid, format_output=format_grid, parse_output=parse_grid,
         output_instructions="Answer with the output grid only, one row per line, digits separated by spaces.",
         forms={"python": py}, formal=None, python_signature=signature, output_max_tokens=120,
+        output_constraint="[0-9]( [0-9]){0,29}(\\n[0-9]( [0-9]){0,29}){0,29}",
     )

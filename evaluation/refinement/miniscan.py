@@ -192,6 +192,7 @@ def parse_instruction(rules: Sequence[Rule], words: Sequence[str], time_limit: f
     memo: dict[tuple[int, int], tuple[str, ...] | None] = {}
     deadline = time.monotonic() + time_limit
     in_progress = object()
+    steps = [0]  # split attempts, to check the clock inside long enumerations too
 
     def span(i: int, j: int) -> tuple[str, ...] | None:
         key = (i, j)
@@ -225,6 +226,9 @@ def parse_instruction(rules: Sequence[Rule], words: Sequence[str], time_limit: f
                 return go(k + 1, pos + 1, binding) if pos < j and words[pos] == tok else None
             # a variable needs at least one word, and leaves one for each later left-side token
             for end in range(pos + 1, j - (len(lhs) - k - 1) + 1):
+                steps[0] += 1
+                if steps[0] % 512 == 0 and time.monotonic() > deadline:
+                    raise ParseTimeout
                 meaning = span(pos, end)
                 if meaning is None or (tok in binding and binding[tok] != meaning):
                     continue
@@ -291,10 +295,31 @@ GRAMMAR_INSTRUCTIONS = (
 )
 
 
+_COLOR_RE = f"({'|'.join(COLORS)})"
+#: Constrained decoding (optional condition): grammar lines, and a sequence of colors.
+GRAMMAR_CONSTRAINT = (f"([a-z]+( [a-z]+){{0,4}} -> ({_COLOR_RE}|[a-z])( ({_COLOR_RE}|[a-z])){{0,5}}"
+                      "( \\(priority [0-9]\\))?\n){1,10}")
+OUTPUT_CONSTRAINT = f"{_COLOR_RE}( {_COLOR_RE}){{0,29}}"
+
+
+def grammar_constraint(seen: Sequence[Example]) -> str:
+    """Grammar lines over this task's words, the variables x/y/z and this task's colors."""
+    words = "|".join(sorted({w for e in seen for w in e.input}) + ["x", "y", "z"])
+    colors = "|".join(sorted({c for e in seen for c in e.output}) + ["x", "y", "z"])
+    return (f"(({words})( ({words})){{0,4}} -> ({colors})( ({colors})){{0,5}}"
+            "( \\(priority [0-9]\\))?\n){1,10}")
+
+
+def output_constraint(seen: Sequence[Example]) -> str:
+    """A sequence of this task's colors."""
+    colors = "|".join(sorted({c for e in seen for c in e.output}))
+    return f"({colors})( ({colors})){{0,29}}"
+
+
 def miniscan_domain(time_limit: float = 5.0, python_timeout: float = 2.0) -> Domain:
     """The MiniSCAN domain with rule forms ``grammar`` and ``python``."""
     grammar = RuleForm("grammar", GRAMMAR_INSTRUCTIONS, parse_grammar, QcfgInterpreter(time_limit),
-                       max_tokens=200, render=render_grammar)
+                       max_tokens=200, render=render_grammar, constraint=grammar_constraint)
     signature = ("def fn(instruction: str) -> str  # words separated by spaces; returns colors "
                  "separated by spaces, e.g. 'RED BLUE'")
     py = python_form(PythonInterpreter(to_python=" ".join, from_python=_colors_from_python,
@@ -303,5 +328,5 @@ def miniscan_domain(time_limit: float = 5.0, python_timeout: float = 2.0) -> Dom
         name="miniscan", description=DESCRIPTION, format_input=" ".join, format_output=" ".join,
         parse_output=parse_colors, output_instructions="Answer with the colors only, separated by spaces.",
         forms={"grammar": grammar, "python": py}, formal="grammar", python_signature=signature,
-        output_max_tokens=40,
+        output_max_tokens=40, output_constraint=output_constraint,
     )
