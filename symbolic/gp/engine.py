@@ -40,6 +40,13 @@ class Individual(gp.PrimitiveTree):
     def __init__(self, content: Any) -> None:
         super().__init__(content)
         self.fitness = FitnessMin()
+        self.h: int | None = None  # cached height (DEAP recomputes it on every access)
+
+    def get_height(self) -> int:
+        """The tree height, computed once."""
+        if self.h is None:
+            self.h = self.height
+        return self.h
 
 
 @dataclass
@@ -155,6 +162,7 @@ class GPResult:
 def _clone(ind: Individual) -> Individual:
     # Nodes are immutable (an ephemeral is replaced, never edited), so a shallow copy is a full copy.
     new = Individual(ind)
+    new.h = ind.h
     if ind.fitness.valid:
         new.fitness.wvalues = ind.fitness.wvalues
     return new
@@ -227,7 +235,7 @@ def _height_limit(max_height: int) -> Any:
     deep-copy the inputs first, since these operators never modify them."""
     def decorator(func: Any) -> Any:
         def wrapper(*args: Any, **kwargs: Any) -> tuple:
-            return tuple(None if child.height > max_height else child for child in func(*args, **kwargs))
+            return tuple(None if child.get_height() > max_height else child for child in func(*args, **kwargs))
         return wrapper
     return decorator
 
@@ -292,7 +300,7 @@ def run_gp(task: Any, config: GPConfig, n_features: int | None) -> GPResult:
                 hof.update([ind for ind in pop if math.isfinite(ind.fitness.values[0])] or pop[:1])
                 fit = np.array([ind.fitness.values[0] for ind in pop])
                 lengths = np.array([len(ind) for ind in pop])
-                heights = np.array([ind.height for ind in pop])
+                heights = np.array([ind.get_height() for ind in pop])
                 row = {"gen": gen, **_stats(fit, lengths, heights), "evaluated": len(missing),
                        "cache_hits": len(todo) - len(missing), "best_so_far": float(hof[0].fitness.values[0]),
                        "time_s": time.perf_counter() - tg}
@@ -304,7 +312,7 @@ def run_gp(task: Any, config: GPConfig, n_features: int | None) -> GPResult:
 
     def to_program(ind: Individual) -> Program:
         return Program(code=tree_to_code(ind), fitness=float(ind.fitness.values[0]), length=len(ind),
-                       height=ind.height)
+                       height=ind.height)  # HOF entries are deep copies; recompute
 
     cfg = asdict(config)
     cfg["seed"] = seed
