@@ -269,7 +269,7 @@ class ChatModel(ABC):
         """Cache hits/misses of this model object (for run headers); empty dict without a cache."""
         return {} if self.cache is None else self.cache.stats()
 
-    async def aclose(self) -> None:
+    async def aclose(self) -> None:  # noqa: B027 - backends without resources need not override it
         """Release the backend (threads, engine, HTTP client). Safe to call twice."""
 
     def close(self) -> None:
