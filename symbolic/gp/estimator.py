@@ -104,7 +104,7 @@ class _SymbolicBase(BaseEstimator):
             DegenerateProgramError: when the collapse is constant or not finite.
         """
         check_is_fitted(self, "code_")
-        return torch_activation(self.code_)
+        return torch_activation(self.code_, name=formula_string(self.univariate_formula()))
 
 
 class SymbolicClassifier(ClassifierMixin, _SymbolicBase):
