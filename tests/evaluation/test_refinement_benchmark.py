@@ -1,0 +1,95 @@
+"""The four refinement benchmarks, driven by a scripted model: outputs, scores, aggregate, tables."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from agents.llm import FakeModel
+from evaluation import registry
+from evaluation.benchmark import RunContext
+from evaluation.errors import ParamError
+from evaluation.params import resolve_params
+
+NAMES = ("refinement-acre", "refinement-miniscan", "refinement-list-functions", "refinement-arc")
+
+
+def make(name, tmp_path, **params):
+    cls = registry.get(name)
+    resolved = resolve_params(name, cls.params, params)
+    ctx = RunContext(benchmark=name, params=resolved, seed=0, run_dir=tmp_path, model="fake/scripted")
+    bench = cls()
+    return bench, ctx
+
+
+def run_one(bench, ctx, model, index=0):
+    bench._model = model
+    sample = list(bench.samples(ctx))[index]
+    outputs = asyncio.run(bench.arun_sample(sample, ctx))
+    score = bench.score(sample, outputs, ctx)
+    return sample, outputs, score
+
+
+def test_all_four_are_registered_as_async_model_benchmarks():
+    reg = registry.load_all()
+    for name in NAMES:
+        cls = reg[name]
+        assert cls.uses_model and hasattr(cls, "arun_sample") and cls.smoke_limit == 1
+        assert {p.name for p in cls.params} >= {"method", "T", "N", "temperature", "rule_form", "constrained"}
+
+
+def test_params_are_validated():
+    cls = registry.get("refinement-acre")
+    with pytest.raises(ParamError, match="method"):
+        resolve_params("refinement-acre", cls.params, {"method": "cot"})
+    with pytest.raises(ParamError, match="rule_form"):
+        resolve_params("refinement-list-functions", registry.get("refinement-list-functions").params,
+                       {"rule_form": "asp"})
+
+
+def test_acre_refine_with_the_ideal_rule_scores_perfectly(tmp_path):
+    bench, ctx = make("refinement-acre", tmp_path, method="refine", T=3, N=2, n_tasks=3)
+    bench.setup(ctx)
+    task = bench._tasks[1]
+    ideal = "\n".join(f"{o}: {s}" for o, s in task.meta["status"].items())
+    answers = {" ".join(e.input): e.output for e in task.test}
+
+    def reply(req, i):
+        last = req.messages[-1]["content"]
+        if "Find the rule" in last:
+            return ["nonsense", ideal][i]
+        return answers.get(last.rsplit("Input: ", 1)[1].replace(", ", " "), "on")
+
+    sample, outputs, score = run_one(bench, ctx, FakeModel(reply), index=1)
+    assert score["raw_accuracy"] == 1.0 and score["task_accuracy"] == 1.0
+    assert score["acc_iter_1"] == score["acc_iter_3"] == 1.0 and score["iterations"] == 1
+    assert score["hypothesis_failures"] == 0.5 and score["seen_perfect"] == 1.0
+    assert score["lm_raw_accuracy"] == 1.0 and score["rule_application_gap"] == 0.0
+    assert outputs["transcript"][0]["purpose"] == "propose"
+    records = [{"score": score, "outputs": outputs}]
+    metrics = bench.aggregate(records, ctx)
+    assert metrics["raw_accuracy"] == 1.0 and metrics["n_tasks"] == 1 and metrics["tasks_per_minute"] > 0
+    assert bench.tables(records, ctx)["accuracy_per_iteration"][0] == {"iteration": 1, "raw_accuracy": 1.0}
+
+
+def test_miniscan_io_scores_partial_answers(tmp_path):
+    bench, ctx = make("refinement-miniscan", tmp_path, method="io", n_tasks=2)
+    sample = list(bench.samples(ctx))[0]
+    first = sample.data.test[0]
+
+    def reply(req, i):
+        x = req.messages[-1]["content"].rsplit("Input: ", 1)[1]
+        return " ".join(first.output) if x == " ".join(first.input) else "I do not know"
+
+    _, outputs, score = run_one(bench, ctx, FakeModel(reply))
+    assert score["raw_accuracy"] == pytest.approx(0.1) and score["task_accuracy"] == 0.0
+    assert outputs["prediction_errors"][1].startswith("no color word")
+    assert "acc_iter_1" not in score
+
+
+def test_list_functions_and_arc_io_run(tmp_path):
+    for name in ("refinement-list-functions", "refinement-arc"):
+        bench, ctx = make(name, tmp_path, method="sc", n_tasks=2)
+        _, outputs, score = run_one(bench, ctx, FakeModel(lambda req, i: "[1, 2]\n\n1 2\n3 4"))
+        assert 0.0 <= score["raw_accuracy"] <= 1.0 and score["requests"] == len(outputs["predictions"])
