@@ -13,7 +13,6 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -78,31 +77,14 @@ def median_seconds(fn: Callable[[], Any], repeats: int, device: str = "cpu", bud
     return statistics.median(times)
 
 
-def _exact_rss_accounting() -> bool:
-    """Make glibc map every allocation of 16 KiB or more on its own and unmap it on free.
+def peak_bytes(fn: Callable[[], Any], device: str) -> int:
+    """Extra memory a call needs at its peak.
 
-    Then the process's resident size follows the live tensors, so the growth of its peak (VmHWM)
-    during a call is that call's working memory; without this, freed blocks are reused and hide it.
+    CUDA: the caching allocator's peak above what was allocated before. CPU: the peak of the running
+    sum of torch's allocations and frees in call order (torch profiler), plus the peak of NumPy
+    buffers (tracemalloc; the CPU kernels use NumPy for the suffix maximum and long binary searches).
+    The sum of the two peaks is an upper bound when both kinds of buffers are alive together.
     """
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL("libc.so.6")
-        m_trim_threshold, m_mmap_threshold = -1, -3
-        return bool(libc.mallopt(m_mmap_threshold, 16384)) and bool(libc.mallopt(m_trim_threshold, 0))
-    except (OSError, AttributeError):
-        return False
-
-
-def _rss_kib(field: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    return 0
-
-
-def peak_bytes(fn: Callable[[], Any], device: str) -> int | None:
-    """Extra memory the call needs at its peak: CUDA allocator peak, or the process's peak RSS growth."""
     if device.startswith("cuda"):
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
@@ -110,13 +92,24 @@ def peak_bytes(fn: Callable[[], Any], device: str) -> int | None:
         fn()
         torch.cuda.synchronize()
         return int(torch.cuda.max_memory_allocated() - base)
+    import tracemalloc
+
+    from torch.profiler import ProfilerActivity, profile
+
+    tracemalloc.start()
     try:
-        Path("/proc/self/clear_refs").write_text("5")  # reset VmHWM to the current RSS (Linux)
-    except OSError:
-        return None
-    base = _rss_kib("VmRSS")
-    fn()
-    return max(0, _rss_kib("VmHWM") - base) * 1024
+        with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+            fn()
+        numpy_peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # Self usage: an op's own allocations net of its own frees, so nested ops are not counted twice.
+    deltas = sorted((e.time_range.start, e.self_cpu_memory_usage) for e in prof.events() if e.self_cpu_memory_usage)
+    running = peak = 0
+    for _, delta in deltas:
+        running += delta
+        peak = max(peak, running)
+    return int(peak + numpy_peak)
 
 
 def parse_size(text: str) -> tuple[int, int, int]:
@@ -150,9 +143,11 @@ class PossibilisticKernels(Benchmark):
         Param("device", str, "cpu", "torch device (cpu or cuda)"),
         Param("threads", int, 1, "torch CPU threads (0: torch's default); 1 avoids OpenMP stalls on a busy machine",
               min=0, max=256),
+        Param("measure_memory", bool, True, "measure peak memory per call (one extra call each)"),
     )
     smoke_params = {"sizes": ["256x16x8", "32x100x42"], "repeats": 3, "big_rows": 100_000, "literal_rows": 1500}
     parallel = False  # timings must not compete with each other
+    measure_memory = False
 
     def setup(self, ctx: RunContext) -> None:
         device = ctx.params["device"]
@@ -163,7 +158,7 @@ class PossibilisticKernels(Benchmark):
         if ctx.params["threads"]:
             torch.set_num_threads(ctx.params["threads"])
         ctx.extra["torch_threads"] = torch.get_num_threads()
-        ctx.extra["exact_rss_accounting"] = _exact_rss_accounting() if device == "cpu" else None
+        self.measure_memory = ctx.params["measure_memory"]
         ctx.extra["device_name"] = torch.cuda.get_device_name() if device.startswith("cuda") else "cpu"
 
     def samples(self, ctx: RunContext) -> Iterable[Sample]:
@@ -204,7 +199,7 @@ class PossibilisticKernels(Benchmark):
             method = "auto" if inp["binary"] else "fast"
             rows = chebyshev_rows(At, yt, method=method)
             seconds = median_seconds(lambda: chebyshev_rows(At, yt, method=method), min(repeats, 3), device)
-            mem = peak_bytes(lambda: chebyshev_rows(At, yt, method=method), device)
+            mem = peak_bytes(lambda: chebyshev_rows(At, yt, method=method), device) if self.measure_memory else None
             return {"kernel": "nabla_fast" + ("_binary" if inp["binary"] else ""), "rows": inp["rows"],
                     "cols": inp["cols"], "seconds": seconds, "nabla": float(rows.max()),
                     "peak_bytes": mem, "input_bytes": A.nbytes + y.nbytes}
@@ -247,7 +242,7 @@ class PossibilisticKernels(Benchmark):
         ref = numpy_fn()
         torch_s = median_seconds(torch_fn, repeats, device)
         numpy_s = median_seconds(numpy_fn, repeats, "cpu")
-        mem = peak_bytes(torch_fn, device)
+        mem = peak_bytes(torch_fn, device) if self.measure_memory else None
         return {"kernel": kernel, "batch": b, "rows": n, "cols": m, "torch_seconds": torch_s, "numpy_seconds": numpy_s,
                 "ratio": numpy_s / torch_s, "systems_per_second": b / torch_s,
                 "max_abs_diff": float(np.abs(ours - ref).max()),

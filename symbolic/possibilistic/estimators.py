@@ -31,13 +31,7 @@ import torch
 from symbolic.possibilistic._tensor import ArrayLike, as_tensor
 from symbolic.possibilistic.errors import DomainError, NotFittedError, RuleError, ShapeError
 from symbolic.possibilistic.explain import Explanation, explain_decision
-from symbolic.possibilistic.learning import (
-    LearnedParameters,
-    learn_parameters,
-    minimal_threshold,
-    sample_distances,
-    threshold_grid,
-)
+from symbolic.possibilistic.learning import LearnedParameters, learn_parameters, minimal_threshold, threshold_grid
 from symbolic.possibilistic.rules import RuleSet
 from symbolic.possibilistic.transforms import TRANSFORMS, check_possibilities, to_possibility
 
@@ -231,7 +225,12 @@ class CascadeEstimator(_Params):
     # ------------------------------------------------------------------ learning
     def _run(self, stages: list[Stage], poss: dict[str, torch.Tensor], labels: dict[str, torch.Tensor],
              thresholds: Mapping[str, float] | None, cache: dict) -> dict[str, Any]:
-        """Learn every stage in order with ``thresholds`` (None: each stage at its τ_min)."""
+        """Learn every stage in order with ``thresholds`` (None: each stage at its τ_min).
+
+        ``cache`` holds, per stage and upstream thresholds, the premise degrees and per-sample distances,
+        and per stage and threshold the learned parameters and inferred outputs, so a threshold search
+        recomputes only the stages downstream of the family it moves.
+        """
         grid = threshold_grid(self.grid_size, self.grid_exponent, self.epsilon)
         poss = dict(poss)
         params: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -241,36 +240,41 @@ class CascadeEstimator(_Params):
         upstream: tuple = ()
         for st in stages:
             rs = st.rule_set
-            lam, rho = rs.premise_degrees(poss, check=False)
-            key_d = (rs.output, upstream)
-            if not self.learn:
-                s = r = np.zeros(rs.n_rules)
-                effective[rs.output] = float("nan")
-            else:
-                if key_d not in cache:
-                    A = rs.learning_matrix(lam, rho)
-                    Y = torch.nn.functional.one_hot(
-                        torch.as_tensor(rs.partition.value_block, device=lam.device)[labels[rs.output]],
-                        len(rs.partition)).to(lam.dtype)
-                    d = sample_distances(A, Y)
-                    cache[key_d] = (d, minimal_threshold(d, grid))
-                d, tmin = cache[key_d]
-                tau_min[rs.output] = tmin
+            out = rs.output
+            key_d = ("degrees", out, upstream)
+            if key_d not in cache:
+                lam, rho = rs.premise_degrees(poss, check=False)
+                d = rs.one_hot_distances(lam, rho, labels[out]) if self.learn else None
+                tmin = minimal_threshold(d, grid) if self.learn else float("nan")
+                cache[key_d] = (lam, rho, d, tmin)
+            lam, rho, d, tmin = cache[key_d]
+            if self.learn:
                 tau = tmin if thresholds is None else max(float(thresholds[st.group]), tmin)
-                effective[rs.output] = tau
-                key_l = (rs.output, upstream, tau)
-                if key_l not in cache:
-                    A = rs.learning_matrix(lam, rho)
+                tau_min[out] = tmin
+            else:
+                tau = float("nan")
+            key_l = ("learned", out, upstream, tau)
+            if key_l not in cache:
+                if self.learn:
+                    kept = torch.nonzero(d < tau).reshape(-1)
+                    A = rs.learning_matrix(lam[kept], rho[kept])
                     Y = torch.nn.functional.one_hot(
-                        torch.as_tensor(rs.partition.value_block, device=lam.device)[labels[rs.output]],
+                        torch.as_tensor(rs.partition.value_block, device=lam.device)[labels[out][kept]],
                         len(rs.partition)).to(lam.dtype)
-                    cache[key_l] = learn_parameters(A, Y, tau, distances=d, tol=self.tol)
-                learned[rs.output] = cache[key_l]
-                s, r = cache[key_l].s, cache[key_l].r
-            params[rs.output] = (s, r)
-            upstream = upstream + (effective[rs.output],)
-            blocks = rs.infer_blocks(lam, rho, s, r)
-            poss[rs.output] = blocks[:, torch.as_tensor(rs.partition.value_block, device=blocks.device)]
+                    res = learn_parameters(A, Y, tau, distances=d[kept], tol=self.tol)
+                    res.kept = kept.cpu().numpy()[res.kept]
+                    s, r = res.s, res.r
+                else:
+                    res, s, r = None, np.zeros(rs.n_rules), np.zeros(rs.n_rules)
+                blocks = rs.infer_blocks(lam, rho, s, r)
+                outputs = blocks[:, torch.as_tensor(rs.partition.value_block, device=blocks.device)]
+                cache[key_l] = (res, s, r, outputs)
+            res, s, r, poss[out] = cache[key_l]
+            if res is not None:
+                learned[out] = res
+            params[out] = (s, r)
+            effective[out] = tau
+            upstream = upstream + (tau,)
         return {"params": params, "learned": learned, "effective": effective, "tau_min": tau_min}
 
     def fit(self, X: Mapping[str, ArrayLike], y: Mapping[str, ArrayLike],

@@ -48,8 +48,9 @@ from symbolic.possibilistic.errors import ShapeError
 
 Method = Literal["auto", "fast", "literal", "binary"]
 
-#: Elements per temporary tensor in chunked kernels (about 64 MB in float32).
-CHUNK_ELEMENTS = 1 << 24
+#: Elements per temporary tensor in chunked kernels (about 16 MB in float32). The fast ∇ keeps about
+#: a dozen such temporaries (floats and int64 indices) alive per column chunk.
+CHUNK_ELEMENTS = 1 << 22
 
 
 def _system(A: ArrayLike, y: ArrayLike, *, a_name: str = "A", y_name: str = "y") -> tuple[torch.Tensor, torch.Tensor]:

@@ -396,17 +396,45 @@ class RuleSet:
         """Block possibilities O = Γ □ [λ1, ρ1, …] for a batch of premise degrees, shape (B, K)."""
         s_t = torch.as_tensor(self.s if s is None else np.asarray(s, dtype=float), dtype=lam.dtype, device=lam.device)
         r_t = torch.as_tensor(self.r if r is None else np.asarray(r, dtype=float), dtype=lam.dtype, device=lam.device)
-        t_in = torch.maximum(s_t, lam)                                            # (B, n)
-        t_out = torch.maximum(r_t, rho)
-        inside = torch.as_tensor(self.partition.inside, device=lam.device)       # (K, n)
-        b, k, n = lam.shape[0], inside.shape[0], self.n_rules
-        out = torch.empty(b, k, dtype=lam.dtype, device=lam.device)
-        step = max(1, (1 << 24) // max(1, k * n))
+        return self._min_terms(torch.maximum(s_t, lam), torch.maximum(r_t, rho))
+
+    def _min_terms(self, t_in: torch.Tensor, t_out: torch.Tensor) -> torch.Tensor:
+        """min_i (t_in[:, i] if block ⊆ Q_i else t_out[:, i]) for every block, (B, n) → (B, K), B-chunked."""
+        inside = torch.as_tensor(self.partition.inside, device=t_in.device)     # (K, n)
+        b, k, n = t_in.shape[0], inside.shape[0], self.n_rules
+        out = torch.empty(b, k, dtype=t_in.dtype, device=t_in.device)
+        step = max(1, (1 << 22) // max(1, k * n))
         for b0 in range(0, b, step):
             b1 = min(b, b0 + step)
             terms = torch.where(inside, t_in[b0:b1].unsqueeze(1), t_out[b0:b1].unsqueeze(1))
             out[b0:b1] = terms.amin(-1)
         return out
+
+    def one_hot_distances(self, lam: torch.Tensor, rho: torch.Tensor, labels: ArrayLike) -> torch.Tensor:
+        """Chebyshev distance ∇^(e) of each sample's learning system, without building the systems.
+
+        Equals ``sample_distances(learning_matrix(lam, rho), block_targets(...))`` exactly. With a 0/1
+        target that is 1 on the label's block l* only, T_kj = min(1/2, 1 − a_{l*j}) for every row k ≠ l*
+        and ∇_{l*} = 0; each rule puts one entry other than 1 in each row, so
+        ∇_k = min_i (max(λ_i, τ_i) if block k ⊆ Q_i else max(ρ_i, τ'_i)) with τ_i = min(1/2, 1 − λ_i) if
+        l* ⊆ Q_i else 0, and τ'_i = 0 if l* ⊆ Q_i else min(1/2, 1 − ρ_i): an inference with per-sample
+        parameters, O(B·K·n) instead of O(B·K·2n) plus building A.
+
+        Args:
+            lam, rho: Premise degrees (B, n).
+            labels: Index of each sample's label in the output domain (B,) (see :meth:`value_index`).
+        """
+        idx = torch.as_tensor(np.asarray(labels) if not isinstance(labels, torch.Tensor) else labels,
+                              device=lam.device).long()
+        blocks = torch.as_tensor(self.partition.value_block, device=lam.device)[idx]     # (B,)
+        ins = torch.as_tensor(self.partition.inside, device=lam.device)[blocks]          # (B, n)
+        zero = torch.zeros((), dtype=lam.dtype, device=lam.device)
+        half = torch.full((), 0.5, dtype=lam.dtype, device=lam.device)
+        tau_in = torch.where(ins, torch.minimum(half, (1 - lam).clamp_min(0)), zero)
+        tau_out = torch.where(ins, zero, torch.minimum(half, (1 - rho).clamp_min(0)))
+        rows = self._min_terms(torch.maximum(lam, tau_in), torch.maximum(rho, tau_out))
+        rows[torch.arange(rows.shape[0], device=rows.device), blocks] = 0
+        return rows.amax(-1)
 
     def infer(self, possibilities: Mapping[str, ArrayLike], s: ArrayLike | None = None,
               r: ArrayLike | None = None, *, check: bool = True) -> torch.Tensor:

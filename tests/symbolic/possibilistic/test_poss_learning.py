@@ -79,3 +79,26 @@ def test_filtering_and_errors() -> None:
         learn_parameters(A, Y[:2], threshold=1.0)
     with pytest.raises(ShapeError, match="distances has shape"):
         learn_parameters(A, Y, threshold=1.0, distances=d[:2])
+
+
+def test_contradicting_samples_use_nabla_nc() -> None:
+    """Two samples with the same premise degrees but different labels: the stacked system is inconsistent."""
+    rs = _rule_set()
+    pa = np.array([[1.0, 0.5, 0.25, 0.0], [1.0, 0.5, 0.25, 0.0]])
+    lam, rho = rs.premise_degrees({"a": pa})
+    A = rs.learning_matrix(lam, rho)
+    Y = rs.block_targets([0, 1], dtype=A.dtype)
+    res = learn_parameters(A, Y, threshold=1.01, tol=0.0)
+    assert res.n_kept == 2
+    assert res.nabla_nc > 0
+    G = A.reshape(-1, A.shape[-1])
+    x = torch.from_numpy(np.stack([res.s, res.r], axis=1).reshape(-1))
+    Yhat = torch.stack([minmax_product(A[i], lowest_solution_of(A[i], Y[i])) for i in range(2)]).reshape(-1)
+    residual = float((minmax_product(G, x) - Yhat).abs().max())
+    assert residual <= res.nabla_nc + 1e-12
+
+
+def lowest_solution_of(A: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    from symbolic.possibilistic import chebyshev_distance, lowest_approximate_solution
+
+    return lowest_approximate_solution(A, y, chebyshev_distance(A, y))

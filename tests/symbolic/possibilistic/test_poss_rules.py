@@ -159,3 +159,16 @@ def test_input_errors_name_the_attribute() -> None:
         rs.premise_degrees({"a": np.eye(3), "c": np.array([[1, 0], [0.5, 0.5], [1, 1]])})
     with pytest.raises(DomainError, match="label 5 at position 1"):
         rs.value_index("b", [0, 5])
+
+
+@settings(max_examples=100, deadline=None)
+@given(rule_sets(), st.data())
+def test_one_hot_distances_equal_generic_kernel(rs: RuleSet, data) -> None:
+    from symbolic.possibilistic import sample_distances
+
+    pa = possibility_rows(data.draw, len(rs.domains["a"]), 6)
+    labels = data.draw(st.lists(st.sampled_from(list(rs.output_domain)), min_size=6, max_size=6))
+    lam, rho = rs.premise_degrees({"a": pa})
+    generic = sample_distances(rs.learning_matrix(lam, rho), rs.block_targets(labels), method="literal")
+    fast = rs.one_hot_distances(lam, rho, rs.value_index("b", labels))
+    np.testing.assert_array_equal(fast.numpy(), generic.numpy())
