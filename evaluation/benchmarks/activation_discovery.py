@@ -414,6 +414,7 @@ class ActivationDiscovery(Benchmark):
                         for ds in datasets]
                 ax.bar(np.arange(len(datasets)) + j * width, vals, width, yerr=errs, label=model)
             ax.set_xticks(np.arange(len(datasets)) + 0.4 - width / 2, datasets)
+            ax.set_ylim(bottom=0.9 * min(r["pes_mean"] for r in models))  # the differences are small
             ax.set_ylabel("PES = AUC / log10(params)")
             ax.legend(fontsize=6)
             fig.tight_layout()
@@ -423,8 +424,8 @@ class ActivationDiscovery(Benchmark):
 
         transfer = results.get("transfer") or []
         if transfer:
-            srcs = list(dict.fromkeys(r["source"] for r in transfer))
             tgts = list(dict.fromkeys(r["target"] for r in transfer))
+            srcs = list(dict.fromkeys(tgts + [r["source"] for r in transfer]))
             mat = np.full((len(srcs), len(tgts)), np.nan)
             for r in transfer:
                 mat[srcs.index(r["source"]), tgts.index(r["target"])] = 100 * r["accuracy_mean"]
@@ -448,14 +449,21 @@ class ActivationDiscovery(Benchmark):
         peer = [r for r in records if r["inputs"]["kind"] == "peer" and r["inputs"]["gp_seed"] == 0]
         if any(hist.values()) or peer:
             fig, ax = plt.subplots(figsize=(5.5, 3.6))
-            for ds, h in hist.items():
-                if h:
-                    ax.plot([r["gen"] for r in h], [r["best_so_far"] for r in h], marker="o", label=f"{ds} (ours)")
-            for r in peer:
-                curve = r["outputs"]["gplearn_curve"]
-                ax.plot(range(len(curve)), curve, ls="--", label=f"{r['inputs']['dataset']} (gplearn)")
+            names = list(dict.fromkeys([ds for ds, h in hist.items() if h] + [r["inputs"]["dataset"] for r in peer]))
+            color = {ds: f"C{i}" for i, ds in enumerate(names)}
+            for r in peer:  # same seed, same subsample, both engines
+                ds = r["inputs"]["dataset"]
+                for key, style, who in (("ours_curve", "-", "ours"), ("gplearn_curve", "--", "gplearn")):
+                    curve = r["outputs"][key]
+                    ax.plot(range(len(curve)), curve, ls=style, marker="o" if who == "ours" else None,
+                            color=color[ds], label=f"{ds} ({who})")
+            if not peer:
+                for ds, h in hist.items():
+                    if h:
+                        ax.plot([r["gen"] for r in h], [r["best_so_far"] for r in h], marker="o", color=color[ds],
+                                label=f"{ds} (ours)")
             ax.set_xlabel("generation")
-            ax.set_ylabel("best log loss (10% subsample)")
+            ax.set_ylabel("best log loss (10% subsample, GP seed 0)")
             ax.legend(fontsize=6)
             fig.tight_layout()
             fig.savefig(ctx.artifacts / "gp-convergence.png", dpi=90)
