@@ -241,11 +241,15 @@ def torch_activation(program: Code | str, *, name: str | None = None):
                     stack.append(torch.as_tensor(tok, dtype=x.dtype, device=x.device))  # 0-d, broadcasts
                 elif tok == UNIVARIATE_ARG:
                     stack.append(x)
-                elif ARITY[tok] == 1:
-                    stack.append(funcs[tok](stack.pop()))
                 else:
-                    a = stack.pop()
-                    stack.append(funcs[tok](a, stack.pop()))
+                    if ARITY[tok] == 1:
+                        value = funcs[tok](stack.pop())
+                    else:
+                        a = stack.pop()
+                        value = funcs[tok](a, stack.pop())
+                    # An overflow (x*x at |x| = 1e30 in float32) would give NaN values or gradients
+                    # downstream; nan_to_num stops both (its gradient is 0 where its input is not finite).
+                    stack.append(torch.nan_to_num(value, nan=0.0, posinf=OUTPUT_BOUND, neginf=-OUTPUT_BOUND))
             out = stack[0].expand_as(x)
             out = torch.nan_to_num(out, nan=0.0, posinf=OUTPUT_BOUND, neginf=-OUTPUT_BOUND)
             return torch.clamp(out, -OUTPUT_BOUND, OUTPUT_BOUND)
