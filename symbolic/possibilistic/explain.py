@@ -153,7 +153,7 @@ def explain_decision(*, rule_set_name: str, attribute: str, domain: tuple, label
     opposing.sort(key=lambda e: (e.bound_prediction, e.index))
     return Explanation(
         rule_set=rule_set_name, attribute=attribute, prediction=domain[pred], possibility=float(top),
-        necessity=float(necessity), ambiguous=alt is not None and pos[alt] == top,
+        necessity=float(necessity), ambiguous=bool(alt is not None and pos[alt] == top),
         alternative=None if alt is None else domain[alt], alternative_possibility=alt_p,
         ranking=[(domain[int(i)], float(pos[int(i)])) for i in order[:5]],
         supporting=supporting, opposing=opposing)

@@ -125,3 +125,35 @@ def test_estimator_errors() -> None:
         est.set_params(alpha=1)
     with pytest.raises(ShapeError, match="y lacks labels for 'w'"):
         sum_cascade().fit({"a": np.eye(10), "b": np.eye(10)}, {"c": [(i, i) for i in range(10)]})
+
+
+def test_possibility_inputs_and_json_explanations() -> None:
+    import json
+
+    from symbolic.possibilistic import DistributionError, antipignistic
+
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 10, 400)
+    p = noisy_probs(y, rng, 5.0)
+    a = RuleSetEstimator(mod3_rules(), inputs="possibilities", threshold=0.2).fit({"a": antipignistic(p)}, y % 3)
+    b = RuleSetEstimator(mod3_rules(), threshold=0.2).fit({"a": p}, y % 3)
+    np.testing.assert_array_equal(a.predict({"a": antipignistic(p)}), b.predict({"a": p}))
+    with pytest.raises(DistributionError, match="maximum"):
+        a.predict({"a": p})  # probabilities given where possibilities are expected
+    ex = b.explain({"a": p}, [0, 1])
+    assert len(ex) == 2
+    json.dumps(ex[0].to_dict())
+    assert ex[0].ranking[0][0] == ex[0].prediction and ex[0].necessity <= 1.0
+
+
+def test_cascade_structure_errors() -> None:
+    from symbolic.possibilistic import RuleError
+
+    first = RuleSet("b", {"a": [0, 1], "b": [0, 1]}, [Rule(Condition("a", 0), 0)])
+    second = RuleSet("c", {"b": [0, 1], "c": [0, 1]}, [Rule(Condition("b", 0), 0)])
+    with pytest.raises(RuleError, match="reads 'b' before the stage producing it"):
+        CascadeEstimator([second, first]).fit({"a": np.eye(2)}, {"b": [0, 1], "c": [0, 1]})
+    with pytest.raises(RuleError, match="produced by two stages"):
+        CascadeEstimator([first, first]).fit({"a": np.eye(2)}, {"b": [0, 1]})
+    with pytest.raises(ShapeError, match="lacks family"):
+        CascadeEstimator([first, second], threshold={"rules→b": 0.5}).fit({"a": np.eye(2)}, {"b": [0, 1], "c": [0, 1]})
