@@ -24,15 +24,17 @@ suffix maximum S_i = max_{i' ≥ i} w_(i') (non-increasing in i):
    crossing i* = first i with d_i ≥ S_i: for i ≥ i*, min(d_i, S_i) = S_i ≤ S_(i*); for i < i*,
    min(d_i, S_i) = d_i ≤ d_(i*−1). So T_kj = max(S_(i*), d_(i*−1)) (missing terms count as 0).
 3. For i with y_(i) ≥ y_k the test d_i ≥ S_i reads h_i := y_(i) − 2 S_i ≥ y_k, and h is
-   non-decreasing in i; for y_(i) < y_k, h_i < y_k always (S ≥ 0) and indeed d_i = 0 < S_i unless
-   S_i = 0, where both candidates are 0. So i* = searchsorted(h, y_k): one sort of y (shared by all
-   columns), one reversed cumulative max per column, one binary search per (k, j).
+   non-decreasing in i. For y_(i) < y_k, h_i < y_k always; there d_i = 0, so the test differs only
+   when S_i = 0, and then S is 0 from i on and every term is 0 — so is the formula's value with the
+   later crossing. Hence i* = searchsorted(h, y_k): one sort of y (shared by all columns), one
+   reversed cumulative max per column, one binary search per (k, j).
+4. Rows with equal y_k share T_kj, so a single system searches once per distinct value of y.
 
 Equivalently T_kj = sup{v : W(y_k + 2v) ≥ v} with W(s) = max{w_l : y_l ≥ s}, the form the issue
 states. In floating point the test y_(i) − 2 S_i ≥ y_k can disagree with the literal formula's
 (y_(i) − y_k)/2 ≥ S_i only when both sides agree to the last bit, so the two evaluations agree up to
-rounding (exactly when the data are dyadic, e.g. multiples of 2^-10; the tests check both). When y is 0/1 the search
-disappears: T_kj = min(1/2, max_{l: y_l = 1} (1 − a_lj)) if y_k = 0 and 0 if y_k = 1 (O(NM)).
+rounding, and exactly when the data are dyadic (e.g. multiples of 1/8); the tests check both. When
+y is 0/1 no search is needed: T_kj = min(1/2, max_{l: y_l = 1} (1 − a_lj)) if y_k = 0, else 0 (O(NM)).
 """
 
 from __future__ import annotations
