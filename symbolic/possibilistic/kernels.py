@@ -105,12 +105,17 @@ def epsilon_product(A: ArrayLike, y: ArrayLike, *, tol: float = 0.0) -> ArrayLik
 
 
 def _eps_product(At: torch.Tensor, yt: torch.Tensor, tol: float) -> torch.Tensor:
+    if tol < 0:
+        raise ValueError(f"tol must be >= 0, got {tol}")
     yk = yt.unsqueeze(-1)
-    less = At < yk
-    if tol > 0:
-        scale = torch.maximum(At.abs(), yk.abs()) * tol
-        less &= (At - yk).abs() > scale.clamp_min(1e-9)
-    return torch.where(less, yk, torch.zeros((), dtype=At.dtype, device=At.device)).amax(-2)
+    diff = yk - At
+    if tol == 0:
+        # [y_k − a_kj > 0]·y_k: the sign of a float difference is exact (gradual underflow), and this
+        # runs about twice as fast as torch.where with a broadcast operand.
+        return (diff.gt_(0) * yk).amax(-2)
+    # a < y and not |a − y| ≤ max(tol·max(|a|, |y|), 1e-9): a ε y = y, else 0.
+    scale = torch.maximum(At.abs(), yk.abs()).mul_(tol).clamp_min_(1e-9)
+    return ((diff > scale) * yk).amax(-2)
 
 
 def lowest_solution(A: ArrayLike, y: ArrayLike, *, tol: float = 0.0) -> ArrayLike:
