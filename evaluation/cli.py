@@ -16,7 +16,7 @@ app = typer.Typer(help="nesykit: neuro-symbolic reasoning and LLM agents.", no_a
                   pretty_exceptions_enable=False, add_completion=False)
 bench_app = typer.Typer(help="List and run benchmarks.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
-out = Console()
+out = Console(soft_wrap=True)  # long lines stay whole when piped (grep-able listings)
 err = Console(stderr=True)
 
 

@@ -116,3 +116,16 @@ def test_async_benchmark_runs_episodes_concurrently_with_transcripts(tmp_path):
     recs = _lines(tmp_path)
     assert len(recs) == 20 and all("transcript" in r for r in recs)
     assert ToyAgent.max_in_flight == 20  # all episodes in flight together, so a backend can batch them
+
+
+def test_smoke_suite_runs_selected_benchmarks_and_writes_one_report(tmp_path):
+    from evaluation.runner import run_suite
+
+    res = run_suite("smoke", out=tmp_path, only=["toy-noisy-squares", "toy-agent"], progress=False)
+    assert set(res["runs"]) == {"toy-noisy-squares", "toy-agent"}
+    assert not {k for k in res["failed"] if not k.startswith("module ")}
+    assert (tmp_path / "report" / "report.html").exists()
+    suite = json.loads((tmp_path / "suite.json").read_text())
+    assert suite["suite"] == "smoke"
+    # the smoke case of toy-noisy-squares uses its declared smoke parameters
+    assert json.loads((tmp_path / "toy-noisy-squares" / "results.json").read_text())["params"]["n"] == 3
