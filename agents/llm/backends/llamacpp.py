@@ -62,6 +62,20 @@ def _silence_logs() -> None:
     L.llama_log_set(cb, ctypes.c_void_p(0))
 
 
+def default_threads() -> int:
+    """All cores, or 1 when the machine is already busy (1-minute load average >= cores).
+
+    ggml's threads spin at their barriers, so with more busy processes than cores they collapse:
+    measured here under load 9-11 on 2 cores, 2 threads gave 0.2-1.3 tok/s and 1 thread 10-25 tok/s.
+    """
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    try:
+        busy = os.getloadavg()[0] >= cores
+    except OSError:
+        busy = False
+    return 1 if busy else cores
+
+
 def model_params() -> Any:
     """Default model parameters without the "extra buffer types" (weight repacking).
 
@@ -133,9 +147,7 @@ class LlamaCppModel(ChatModel):
         path: The GGUF file.
         n_ctx: Context window per sequence (prompt + reply), capped at the model's training length.
         max_batch: Sequences decoded together (KV slots). Requests beyond this wait.
-        n_threads: CPU threads (default: ``$NESY_LLM_THREADS`` or all cores). ggml's threads spin at
-            their barriers, so on a machine with more busy processes than cores use 1 thread: measured
-            here under load 9 on 2 cores, 2 threads gave 0.2-1.3 tok/s and 1 thread 10 tok/s.
+        n_threads: CPU threads (default: ``$NESY_LLM_THREADS``, else :func:`default_threads`).
         n_batch: Most tokens per ``llama_decode`` call (prompt chunks + one per running sequence).
         flash_attn: Use flash attention (off by default, as in llama-cpp-python).
         cache: The disk cache, or ``None``.
@@ -162,7 +174,7 @@ class LlamaCppModel(ChatModel):
         self.context_length = min(int(n_ctx), n_train) if n_train > 0 else int(n_ctx)
         self.max_batch = int(max_batch)
         self.n_batch = max(int(n_batch), self.max_batch)
-        threads = int(n_threads or os.environ.get("NESY_LLM_THREADS") or os.cpu_count() or 1)
+        threads = int(n_threads or os.environ.get("NESY_LLM_THREADS") or default_threads())
 
         cparams = L.llama_context_default_params()
         cparams.n_ctx = self.context_length * self.max_batch

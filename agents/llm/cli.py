@@ -1,0 +1,202 @@
+"""CLI sub-apps: ``nesy llm chat|bench`` and ``nesy cache info|clear`` (mounted by evaluation/cli.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import tempfile
+import time
+from typing import Any
+
+import typer
+
+llm_app = typer.Typer(help="Chat with a model and measure its throughput.", no_args_is_help=True)
+cache_app = typer.Typer(help="The content-addressed disk cache of chat replies.", no_args_is_help=True)
+
+MODEL_HELP = ("model spec: default | llamacpp/<gguf|default> | transformers/<dir|gguf|default> | "
+              "vllm/<hf id> | openai/<model>@<base_url>")
+
+
+def _fail(e: Exception) -> None:
+    typer.secho(f"error: {e}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(2)
+
+
+@llm_app.command("chat")
+def chat(
+    prompt: str = typer.Argument(..., help="the user message"),
+    model: str = typer.Option("default", "--model", "-m", help=MODEL_HELP),
+    system: str | None = typer.Option(None, help="an optional system message"),
+    max_tokens: int = typer.Option(256, help="most tokens to generate"),
+    temperature: float = typer.Option(0.0, help="0 = greedy"),
+    seed: int | None = typer.Option(None, help="sampling seed"),
+    no_cache: bool = typer.Option(False, "--no-cache", help="bypass the disk cache"),
+    show_usage: bool = typer.Option(False, "--usage", help="also print finish reason and token counts"),
+) -> None:
+    """Print the model's reply to PROMPT."""
+    from agents.llm import LLMError, load_model
+
+    messages = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": prompt}]
+
+    async def run() -> Any:
+        m = load_model(model, cache=not no_cache)
+        try:
+            return await m.chat(messages, max_tokens=max_tokens, temperature=temperature, seed=seed)
+        finally:
+            await m.aclose()
+
+    try:
+        [reply] = asyncio.run(run())
+    except (LLMError, ValueError, FileNotFoundError, ImportError) as e:
+        _fail(e)
+    typer.echo(reply.text)
+    if show_usage:
+        typer.secho(f"[{reply.finish_reason}; prompt {reply.prompt_tokens} tokens, reply "
+                    f"{reply.completion_tokens} tokens{'; cached' if reply.cached else ''}]", err=True)
+
+
+BENCH_PROMPTS = [
+    "Write a long story about a robot who learns to paint.",
+    "Explain in detail how a bicycle works.",
+    "Describe the water cycle step by step.",
+    "Write a detailed recipe for bread.",
+    "Explain how computers store numbers.",
+    "Write a long letter to a friend about a trip to the mountains.",
+    "Describe the history of the printing press.",
+    "Explain why the sky is blue, in detail.",
+]
+
+
+def _prompt(i: int) -> list[dict[str, str]]:
+    return [{"role": "user", "content": BENCH_PROMPTS[i % len(BENCH_PROMPTS)] + f" (#{i})"}]
+
+
+async def bench_model(model: str, concurrency: int = 8, requests: int | None = None, max_tokens: int = 64,
+                      raw: bool = True, repeats: int = 2, **options: Any) -> dict[str, Any]:
+    """Measure single-stream and concurrent tokens/s, TTFT and the cache hit cost (cache off for
+    generation). For llama.cpp also the same prompts through a raw ``llama_cpp.Llama`` in this process.
+    """
+    from agents.llm import ChatCache, load_model
+
+    requests = requests or concurrency
+    m = load_model(model, cache=False, **options)
+    res: dict[str, Any] = {"model": m.spec, "concurrency": concurrency, "requests": requests,
+                           "max_tokens": max_tokens}
+    rawm = None
+    if raw and m.spec.startswith("llamacpp/"):
+        from agents.llm.backends.llamacpp import raw_llama
+
+        rawm = raw_llama(m.path, n_ctx=m.context_length, n_threads=m.n_threads)
+    try:
+        await m.chat(_prompt(0), max_tokens=4)  # warm-up
+        single, conc, rawv, ttft = [], [], [], []
+        for _ in range(repeats):
+            t = time.perf_counter()
+            toks = 0
+            for i in range(requests):
+                [c] = await m.chat(_prompt(i), max_tokens=max_tokens)
+                toks += c.completion_tokens
+            single.append(toks / (time.perf_counter() - t))
+            if rawm is not None:
+                t = time.perf_counter()
+                toks = 0
+                for i in range(requests):
+                    text = m.render(_prompt(i)[0:1])
+                    r = rawm.create_completion(text, max_tokens=max_tokens, temperature=0.0)
+                    toks += r["usage"]["completion_tokens"]
+                rawv.append(toks / (time.perf_counter() - t))
+            async def one(i: int, sem: asyncio.Semaphore) -> int:
+                async with sem:
+                    [c] = await m.chat(_prompt(i), max_tokens=max_tokens)
+                    return c.completion_tokens
+
+            t = time.perf_counter()
+            sem = asyncio.Semaphore(concurrency)
+            toks = sum(await asyncio.gather(*(one(i, sem) for i in range(requests))))
+            conc.append(toks / (time.perf_counter() - t))
+            for i in range(3):
+                t = time.perf_counter()
+                await m.chat(_prompt(i), max_tokens=1)
+                ttft.append(time.perf_counter() - t)
+        res["single_tok_s"] = statistics.median(single)
+        res["concurrent_tok_s"] = statistics.median(conc)
+        res["ttft_s"] = statistics.median(ttft)
+        if rawv:
+            res["raw_llamacpp_single_tok_s"] = statistics.median(rawv)
+            res["single_vs_raw"] = res["single_tok_s"] / res["raw_llamacpp_single_tok_s"]
+        res["concurrent_vs_single"] = res["concurrent_tok_s"] / res["single_tok_s"]
+        with tempfile.TemporaryDirectory() as d:
+            m.cache = ChatCache(d)
+            await m.chat(_prompt(0), max_tokens=max_tokens)
+            hits = []
+            for _ in range(200):
+                t = time.perf_counter()
+                [c] = await m.chat(_prompt(0), max_tokens=max_tokens)
+                hits.append(time.perf_counter() - t)
+            assert c.cached
+            res["cache_hit_ms"] = statistics.median(hits) * 1e3
+            m.cache.close()
+            m.cache = None
+    finally:
+        await m.aclose()
+        if rawm is not None:
+            rawm.close()
+    return res
+
+
+@llm_app.command("bench")
+def bench(
+    model: str = typer.Option("default", "--model", "-m", help=MODEL_HELP),
+    concurrency: int = typer.Option(8, help="concurrent requests"),
+    requests: int | None = typer.Option(None, help="requests per measurement (default: concurrency)"),
+    max_tokens: int = typer.Option(64, help="tokens per reply"),
+    repeats: int = typer.Option(2, help="measurements per figure (the median is printed)"),
+    raw: bool = typer.Option(True, help="also measure raw llama-cpp-python (llamacpp models)"),
+    n_threads: int | None = typer.Option(None, help="llama.cpp threads"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """Tokens/s one request at a time and with CONCURRENCY requests, time to first token, cache hit cost."""
+    from agents.llm import LLMError
+
+    opts = {"n_threads": n_threads} if n_threads else {}
+    try:
+        res = asyncio.run(bench_model(model, concurrency, requests, max_tokens, raw, repeats, **opts))
+    except (LLMError, ValueError, FileNotFoundError, ImportError) as e:
+        _fail(e)
+    if as_json:
+        typer.echo(json.dumps(res, indent=2))
+        return
+    typer.echo(f"model {res['model']}: {res['requests']} requests x {max_tokens} tokens")
+    typer.echo(f"  single stream     {res['single_tok_s']:8.1f} tok/s")
+    if "raw_llamacpp_single_tok_s" in res:
+        typer.echo(f"  raw llama.cpp     {res['raw_llamacpp_single_tok_s']:8.1f} tok/s  "
+                   f"(ours / raw = {res['single_vs_raw']:.2f})")
+    typer.echo(f"  {concurrency:2d} concurrent     {res['concurrent_tok_s']:8.1f} tok/s  "
+               f"({res['concurrent_vs_single']:.2f}x single)")
+    typer.echo(f"  time to 1st token {res['ttft_s'] * 1e3:8.1f} ms")
+    typer.echo(f"  cache hit         {res['cache_hit_ms']:8.3f} ms")
+
+
+@cache_app.command("info")
+def cache_info() -> None:
+    """Where the cache is, how many replies it holds and how big it is."""
+    from agents.llm.cache import ChatCache, cache_disabled_by_env
+
+    c = ChatCache()
+    info = c.info()
+    typer.echo(f"directory {info['directory']}\nentries   {info['entries']}\nbytes     {info['bytes']}")
+    if cache_disabled_by_env():
+        typer.echo("(NESY_CACHE=off: the cache is not used)")
+    c.close()
+
+
+@cache_app.command("clear")
+def cache_clear() -> None:
+    """Delete every cached reply."""
+    from agents.llm.cache import ChatCache
+
+    c = ChatCache()
+    n = c.clear()
+    typer.echo(f"removed {n} entries from {c.directory}")
+    c.close()
