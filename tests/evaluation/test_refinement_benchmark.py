@@ -7,8 +7,8 @@ import asyncio
 import pytest
 
 from agents.llm import FakeModel
-from evaluation import registry
-from evaluation.benchmark import RunContext
+from evaluation.benchmark import _REGISTRY, RunContext
+from evaluation.benchmarks import refinement  # noqa: F401  (registers the four; others stay unloaded)
 from evaluation.errors import ParamError
 from evaluation.params import resolve_params
 
@@ -16,7 +16,7 @@ NAMES = ("refinement-acre", "refinement-miniscan", "refinement-list-functions", 
 
 
 def make(name, tmp_path, **params):
-    cls = registry.get(name)
+    cls = _REGISTRY[name]
     resolved = resolve_params(name, cls.params, params)
     ctx = RunContext(benchmark=name, params=resolved, seed=0, run_dir=tmp_path, model="fake/scripted")
     bench = cls()
@@ -32,19 +32,18 @@ def run_one(bench, ctx, model, index=0):
 
 
 def test_all_four_are_registered_as_async_model_benchmarks():
-    reg = registry.load_all()
     for name in NAMES:
-        cls = reg[name]
+        cls = _REGISTRY[name]
         assert cls.uses_model and hasattr(cls, "arun_sample") and cls.smoke_limit == 1
         assert {p.name for p in cls.params} >= {"method", "T", "N", "temperature", "rule_form", "constrained"}
 
 
 def test_params_are_validated():
-    cls = registry.get("refinement-acre")
+    cls = _REGISTRY["refinement-acre"]
     with pytest.raises(ParamError, match="method"):
         resolve_params("refinement-acre", cls.params, {"method": "cot"})
     with pytest.raises(ParamError, match="rule_form"):
-        resolve_params("refinement-list-functions", registry.get("refinement-list-functions").params,
+        resolve_params("refinement-list-functions", _REGISTRY["refinement-list-functions"].params,
                        {"rule_form": "asp"})
 
 
