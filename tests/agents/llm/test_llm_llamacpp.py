@@ -1,0 +1,104 @@
+"""End to end with the real SmolLM2-135M-Instruct on llama.cpp (short generations)."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+
+import pytest
+
+from agents.llm import ChatCache, ContextLengthError, load_model
+
+pytestmark = pytest.mark.llm
+
+CODE = [{"role": "user", "content": "Write a Python function f(x) that returns 2*x+1."}]
+
+
+@pytest.fixture(scope="module")
+def model():
+    m = load_model("default", cache=False, n_ctx=512, max_batch=4)
+    yield m
+    m.close()
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def test_answers_with_code(model):
+    [c] = model.chat_sync(CODE, max_tokens=24)
+    assert "def f(x)" in c.text and "return" in c.text
+    assert c.finish_reason in ("stop", "length") and c.prompt_tokens > 20 and 0 < c.completion_tokens <= 24
+
+
+def test_chat_template_comes_from_the_gguf(model):
+    assert model.chat_template and "<|im_start|>" in model.chat_template
+    assert model.render(CODE).endswith("<|im_start|>assistant\n")
+
+
+def test_concurrent_requests_match_sequential_greedy(model):
+    prompts = [[{"role": "user", "content": f"Name a color number {i}."}] for i in range(6)]
+    seq = [model.chat_sync(p, max_tokens=8)[0].text for p in prompts]
+
+    async def together():
+        return await asyncio.gather(*(model.chat(p, max_tokens=8) for p in prompts))
+
+    conc = [o[0].text for o in run(together())]
+    assert conc == seq  # 6 requests over 4 slots: batching changes nothing for greedy decoding
+
+
+def test_seeded_sampling_is_reproducible_and_n_differs(model):
+    a = model.chat_sync(CODE, n=3, temperature=1.0, seed=11, max_tokens=12)
+    b = model.chat_sync(CODE, n=3, temperature=1.0, seed=11, max_tokens=12)
+    assert [c.text for c in a] == [c.text for c in b]
+    assert len({c.text for c in a}) > 1
+    g = model.chat_sync(CODE, n=2, max_tokens=6)
+    assert g[0].text == g[1].text
+
+
+def test_stop_and_length(model):
+    [c] = model.chat_sync(CODE, max_tokens=40, stop=["def"])
+    assert "def" not in c.text and c.finish_reason == "stop"
+    [c] = model.chat_sync(CODE, max_tokens=3)
+    assert c.finish_reason == "length" and c.completion_tokens == 3
+
+
+def test_logprobs(model):
+    [c] = model.chat_sync([{"role": "user", "content": "Is 7 prime? Answer 1 for yes, 0 for no."}],
+                          max_tokens=2, logprobs=5)
+    assert len(c.logprobs) == c.completion_tokens
+    first = c.logprobs[0]
+    assert len(first.top) == 5 and all(v <= 0 for v in first.top.values())
+    assert math.isclose(max(first.top.values()), first.logprob, abs_tol=1e-6)  # greedy picks the argmax
+    assert sum(math.exp(v) for v in first.top.values()) <= 1.0 + 1e-6
+
+
+@pytest.mark.parametrize("constraint,check", [
+    (["yes", "no"], lambda c: c.parsed in ("yes", "no")),
+    (r"[0-9]{3}", lambda c: len(c.text) == 3 and c.text.isdigit()),
+    ({"type": "object", "properties": {"name": {"type": "string", "maxLength": 10},
+                                       "age": {"type": "integer"}},
+      "required": ["name", "age"], "additionalProperties": False},
+     lambda c: set(c.parsed) == {"name", "age"} and isinstance(c.parsed["age"], int)),
+])
+def test_constrained_decoding(model, constraint, check):
+    [c] = model.chat_sync([{"role": "user", "content": "Give a person's name and age, or a number."}],
+                          constraint=constraint, max_tokens=40)
+    assert c.valid, c.error
+    assert check(c)
+
+
+def test_too_long_prompt(model):
+    with pytest.raises(ContextLengthError, match=r"context window .* 512 tokens"):
+        model.chat_sync([{"role": "user", "content": "word " * 600}], max_tokens=4)
+
+
+def test_cache_in_front_of_the_real_model(model, tmp_path):
+    model.cache = ChatCache(tmp_path)
+    try:
+        [a] = model.chat_sync(CODE, max_tokens=6)
+        [b] = model.chat_sync(CODE, max_tokens=6)
+        assert not a.cached and b.cached and a.text == b.text
+    finally:
+        model.cache.close()
+        model.cache = None
