@@ -1,0 +1,570 @@
+"""Benchmark ``shift-abduction``: consistency-based abduction over six condition-specific classifiers.
+
+The experimental design of Leiva et al. (2025) on real images instead of MDS-A (not obtainable here):
+
+- six two-head classifiers (fine + coarse label), each trained on one condition of Fashion-MNIST
+  (``dataset=mnist`` for MNIST): clean, noise, blur, fog, snow, elastic (severities 2-3);
+- 15 shifted test sets (single conditions at severity 4-5, an unseen corruption, compositions,
+  mixtures), none identical to a training condition; each shift is applied to validation images
+  (rules: 2/3, θ selection: 1/3) and to test images;
+- per test set: EDCR rules learned per model and head (DetRuleLearn, ε recall budget), θ chosen on
+  validation per solver, then test accuracy and macro-F1 (abstentions count as errors) of each
+  single model, majority vote, confidence-weighted vote, each model filtered by its rules, and
+  abduction with ``ip-cbc``, ``ip-highs``, ``asp`` and ``heuristic``; a θ sweep on test;
+- a scaling study: instances bootstrapped from real predictions, models x samples vs solve time,
+  for the presolved exact solvers, the direct atom-level models (small sizes) and the heuristic.
+
+Samples: ``test/NN-<shift>`` (one per test set) then ``scale/M<m>-N<n>``. Trained classifiers are
+cached under ``$NESY_CACHE_DIR`` (default ``~/.cache/nesykit``)/shift_abduction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.metrics import f1_score
+
+from evaluation.benchmark import Benchmark, RunContext, Sample, register
+from evaluation.params import Param
+from perception.datasets import load_fashion_mnist, load_mnist
+from perception.shift import (
+    ARCHITECTURES,
+    Shift,
+    build_two_head,
+    hierarchy,
+    image_statistics,
+    predict_two_head,
+    torch_threads,
+    train_two_head,
+)
+from symbolic.abduction import (
+    AbductionProblem,
+    ConditionSet,
+    DetRuleLearner,
+    DomainConstraints,
+    band_conditions,
+    make_solver,
+    prediction_conditions,
+)
+
+TRAIN_CONDITIONS = ("clean", "noise:2|noise:3", "blur:2|blur:3", "fog:2|fog:3", "snow:2|snow:3",
+                    "elastic:2|elastic:3")
+MODEL_NAMES = ("clean", "noise", "blur", "fog", "snow", "elastic")
+TEST_SHIFTS = (
+    "noise:5", "blur:5", "fog:5", "snow:5", "elastic:5", "brightness:4",
+    "noise:4+blur:2", "fog:4+snow:3", "brightness:3+noise:3", "elastic:4+blur:3",
+    "noise:4|blur:4|fog:4", "snow:4|elastic:4|brightness:4", "clean|noise:5|blur:5|fog:5|snow:5|elastic:5",
+    "noise:3+fog:3|blur:3+snow:3", "noise:1|blur:1|fog:1|snow:1|elastic:1",
+)
+SOLVERS = ("ip-cbc", "ip-highs", "asp", "heuristic")
+CONF_EDGES = (0.0, 0.5, 0.7, 0.9, 1.0)
+CACHE_VERSION = "1"
+
+
+def cache_dir() -> Path:
+    """Where trained classifiers are kept (``$NESY_CACHE_DIR`` or ``~/.cache/nesykit``)."""
+    root = os.environ.get("NESY_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "nesykit")
+    path = Path(root) / "shift_abduction"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def scores(y: np.ndarray, pred: np.ndarray, n_classes: int) -> dict[str, float]:
+    """Accuracy and macro-F1; a prediction of -1 (abstention) is an error and no false positive."""
+    return {"acc": float(np.mean(pred == y)),
+            "f1": float(f1_score(y, pred, labels=list(range(n_classes)), average="macro", zero_division=0))}
+
+
+class _Split:
+    """Predictions of all models on one shifted split, plus the rule conditions."""
+
+    def __init__(self, probs: list[tuple[np.ndarray, np.ndarray]], stats: dict[str, np.ndarray], y: np.ndarray,
+                 parent: np.ndarray) -> None:
+        self.pf = [p[0] for p in probs]
+        self.pc = [p[1] for p in probs]
+        self.fine = [p.argmax(1) for p in self.pf]
+        self.coarse = [p.argmax(1) for p in self.pc]
+        self.conf_f = [p.max(1) for p in self.pf]
+        self.conf_c = [p.max(1) for p in self.pc]
+        self.stats = stats
+        self.y = y
+        self.yc = parent[y]
+        self.parent = parent
+
+    def take(self, idx: np.ndarray) -> _Split:
+        out = object.__new__(_Split)
+        for k in ("pf", "pc", "fine", "coarse", "conf_f", "conf_c"):
+            setattr(out, k, [a[idx] for a in getattr(self, k)])
+        out.stats = {k: v[idx] for k, v in self.stats.items()}
+        out.y, out.yc, out.parent = self.y[idx], self.yc[idx], self.parent
+        return out
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def conditions(self, fine_names, coarse_names, stat_edges) -> tuple[ConditionSet, list[np.ndarray]]:
+        """Shared conditions and, per model, its agreement conditions."""
+        parts = []
+        for k, name in enumerate(MODEL_NAMES[:len(self.fine)]):
+            parts.append(prediction_conditions(f"{name}.f", self.fine[k], fine_names))
+            parts.append(prediction_conditions(f"{name}.c", self.coarse[k], coarse_names))
+            parts.append(ConditionSet((f"{name}.incoherent",), (self.parent[self.fine[k]] != self.coarse[k])[:, None]))
+            parts.append(band_conditions(f"{name}.conf", self.conf_f[k], CONF_EDGES))
+        for key, edges in stat_edges.items():
+            parts.append(band_conditions(f"img.{key}", np.clip(self.stats[key], edges[0], edges[-1]), edges))
+        shared = ConditionSet.concat(parts)
+        fine = np.stack(self.fine, 1)
+        agree = [(fine == fine[:, [k]]).sum(1) - 1 for k in range(fine.shape[1])]
+        return shared, agree
+
+
+def _agree_set(agree: np.ndarray) -> ConditionSet:
+    return ConditionSet.from_columns({f"agree<={j}": agree <= j for j in range(3)})
+
+
+@register
+class ShiftAbduction(Benchmark):
+    """Six condition-specific classifiers, 15 shifted test sets, abduction with four solvers, scaling."""
+
+    name = "shift-abduction"
+    description = ("Consistency-based abduction (EDCR rules + IP/ASP/heuristic) over six classifiers trained "
+                   "on different corruptions, on 15 shifted Fashion-MNIST/MNIST test sets; plus solver scaling.")
+    params = (
+        Param("dataset", str, "fashion", "image data set", choices=("fashion", "mnist")),
+        Param("arch", str, "mlp", "classifier architecture", choices=ARCHITECTURES),
+        Param("train_size", int, 10000, "training images per classifier", min=200, max=50000),
+        Param("epochs", int, 3, "training epochs per classifier", min=1, max=100),
+        Param("lr", float, 2e-3, "Adam learning rate", min=1e-5, max=1.0),
+        Param("valid_size", int, 3000, "validation images per test set (2/3 rules, 1/3 theta)", min=150, max=10000),
+        Param("test_size", int, 5000, "test images per test set", min=50, max=10000),
+        Param("n_test_sets", int, 15, "number of test sets (the first n of 15)", min=1, max=15),
+        Param("epsilon", float, 0.1, "EDCR recall budget", min=0.0, max=1.0),
+        Param("thetas", float, [0.0, 0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 1.0], "theta grid", min=0.0, max=1.0,
+              multiple=True),
+        Param("solvers", str, list(SOLVERS), "abduction solvers", choices=SOLVERS, multiple=True),
+        Param("time_limit", float, 60.0, "seconds per exact solve", min=0.1),
+        Param("scaling_models", int, [2, 4, 6], "models in the scaling study", min=1, max=6, multiple=True),
+        Param("scaling_samples", int, [1000, 4000, 16000, 64000], "samples in the scaling study", min=10,
+              multiple=True),
+        Param("direct_max_samples", int, 1000, "largest scaling size also solved with the direct atom models",
+              min=0),
+        Param("scaling_theta", float, 0.1, "theta of the scaling instances", min=0.0, max=1.0),
+        Param("threads", int, 1, "torch threads for training and inference (1 is fastest on a busy CPU)", min=1),
+    )
+    smoke_params = {"train_size": 1500, "epochs": 2, "valid_size": 600, "test_size": 400, "n_test_sets": 2,
+                    "thetas": "0,0.1,0.3", "time_limit": 20.0, "scaling_models": "2,6",
+                    "scaling_samples": "200,800", "direct_max_samples": 200}
+    parallel = False
+
+    # ------------------------------------------------------------------ setup: data and classifiers
+    def setup(self, ctx: RunContext) -> None:
+        with torch_threads(ctx.params["threads"]):
+            self._setup(ctx)
+
+    def _setup(self, ctx: RunContext) -> None:
+        p = ctx.params
+        data = load_fashion_mnist() if p["dataset"] == "fashion" else load_mnist()
+        self.fine_names, self.coarse_names, self.parent = hierarchy(p["dataset"])
+        self.constraints = DomainConstraints.hierarchy(
+            {f: self.coarse_names[self.parent[i]] for i, f in enumerate(self.fine_names)})
+        self.data = data
+        self.models = []
+        info = []
+        t0 = time.perf_counter()
+        for k, cond in enumerate(TRAIN_CONDITIONS):
+            model, hist, cached = self._classifier(k, cond, ctx)
+            self.models.append(model)
+            info.append({"model": MODEL_NAMES[k], "condition": cond, "cached": cached,
+                         "train_seconds": sum(h["seconds"] for h in hist),
+                         "train_accuracy": hist[-1]["train_accuracy"] if hist else None})
+        ctx.extra["classifiers"] = info
+        ctx.extra["setup_seconds"] = time.perf_counter() - t0
+        self._pool = None
+
+    def _classifier(self, k: int, cond: str, ctx: RunContext):
+        p = ctx.params
+        key = json.dumps({"v": CACHE_VERSION, "dataset": p["dataset"], "arch": p["arch"], "cond": cond,
+                          "train_size": p["train_size"], "epochs": p["epochs"], "lr": p["lr"], "seed": ctx.seed},
+                         sort_keys=True)
+        path = cache_dir() / f"{hashlib.sha256(key.encode()).hexdigest()[:20]}.pt"
+        model = build_two_head(p["arch"], len(self.fine_names), len(self.coarse_names))
+        if path.exists():
+            blob = torch.load(path, map_location="cpu", weights_only=False)
+            model.load_state_dict(blob["state"])
+            model.eval()
+            return model, blob["history"], True
+        x, y = self.data.train
+        x, y = x[:p["train_size"]], y[:p["train_size"]]
+        xs, _ = Shift.parse(cond).apply(x, seed=ctx.seed * 1000 + k)
+        torch.manual_seed(ctx.seed * 1000 + k)
+        model = build_two_head(p["arch"], len(self.fine_names), len(self.coarse_names))
+        hist = train_two_head(model, xs, y, self.parent[y], epochs=p["epochs"], lr=p["lr"], seed=ctx.seed + k)
+        tmp = path.with_suffix(".tmp")
+        torch.save({"state": model.state_dict(), "history": hist, "key": key}, tmp)
+        os.replace(tmp, path)
+        return model, hist, False
+
+    # ------------------------------------------------------------------ samples
+    def samples(self, ctx: RunContext):
+        p = ctx.params
+        for i, shift in enumerate(TEST_SHIFTS[:p["n_test_sets"]]):
+            yield Sample(id=f"test/{i:02d}", inputs={"kind": "test", "index": i, "shift": shift})
+        for m in sorted(set(p["scaling_models"])):
+            for n in sorted(set(p["scaling_samples"])):
+                yield Sample(id=f"scale/M{m}-N{n}", inputs={"kind": "scale", "models": m, "samples": n})
+
+    def run_sample(self, sample: Sample, ctx: RunContext) -> dict[str, Any]:
+        with torch_threads(ctx.params["threads"]):
+            if sample.inputs["kind"] == "test":
+                return self._run_test(sample, ctx)
+            return self._run_scale(sample, ctx)
+
+    # ------------------------------------------------------------------ shared pieces
+    def _split(self, x: np.ndarray, y: np.ndarray, shift: Shift, seed: int) -> _Split:
+        xs, _ = shift.apply(x, seed)
+        probs = [predict_two_head(m, xs) for m in self.models]
+        return _Split(probs, image_statistics(xs), y, self.parent)
+
+    def _fit_rules(self, split: _Split, eps: float, stat_edges) -> dict[str, Any]:
+        shared, agree = split.conditions(self.fine_names, self.coarse_names, stat_edges)
+        rules = {}
+        for k, name in enumerate(MODEL_NAMES[:len(split.fine)]):
+            conds = ConditionSet.concat([shared, _agree_set(agree[k])])
+            rules[f"{name}.fine"] = DetRuleLearner(epsilon=eps).fit(
+                split.fine[k], split.y, conds, labels=self.fine_names, source=f"{name}.fine").rule_set_
+            rules[f"{name}.coarse"] = DetRuleLearner(epsilon=eps).fit(
+                split.coarse[k], split.yc, conds, labels=self.coarse_names, source=f"{name}.coarse").rule_set_
+        return rules
+
+    def _flags(self, split: _Split, rules, stat_edges, n_models: int) -> dict[str, np.ndarray]:
+        shared, agree = split.conditions(self.fine_names, self.coarse_names, stat_edges)
+        flags = {}
+        for k, name in enumerate(MODEL_NAMES[:n_models]):
+            conds = ConditionSet.concat([shared, _agree_set(agree[k])])
+            flags[f"{name}.fine"] = rules[f"{name}.fine"].flag(split.fine[k], conds)
+            flags[f"{name}.coarse"] = rules[f"{name}.coarse"].flag(split.coarse[k], conds)
+        return flags
+
+    def _problem(self, split: _Split, flags, theta: float, n_models: int) -> AbductionProblem:
+        preds, conf = {}, {}
+        for k, name in enumerate(MODEL_NAMES[:n_models]):
+            preds[f"{name}.fine"] = split.fine[k]
+            preds[f"{name}.coarse"] = split.coarse[k] + len(self.fine_names)
+            conf[f"{name}.fine"] = split.conf_f[k]
+            conf[f"{name}.coarse"] = split.conf_c[k]
+        return AbductionProblem.from_predictions(preds, self.constraints, theta,
+                                                 flags={k: flags[k] for k in preds}, confidences=conf,
+                                                 covering_labels=self.fine_names)
+
+    @staticmethod
+    def _stat_edges(split: _Split) -> dict[str, np.ndarray]:
+        edges = {}
+        for key, v in split.stats.items():
+            q = np.unique(np.quantile(v, [0.0, 0.25, 0.5, 0.75, 1.0]))
+            if q.size >= 2:
+                edges[key] = q
+        return edges
+
+    # ------------------------------------------------------------------ one test set
+    def _run_test(self, sample: Sample, ctx: RunContext) -> dict[str, Any]:
+        p = ctx.params
+        shift = Shift.parse(sample.inputs["shift"])
+        seed = ctx.sample_seed(sample.id)
+        nf = len(self.fine_names)
+        t0 = time.perf_counter()
+        xv, yv = self.data.valid
+        xt, yt = self.data.test
+        rng = np.random.default_rng(seed)
+        vi = rng.permutation(len(yv))[:p["valid_size"]]
+        ti = rng.permutation(len(yt))[:p["test_size"]]
+        valid = self._split(xv[vi], yv[vi], shift, seed + 1)
+        test = self._split(xt[ti], yt[ti], shift, seed + 2)
+        n_rule = (2 * len(valid)) // 3
+        v_rule, v_theta = valid.take(np.arange(n_rule)), valid.take(np.arange(n_rule, len(valid)))
+        predict_seconds = time.perf_counter() - t0
+        edges = self._stat_edges(v_rule)
+        rules = self._fit_rules(v_rule, p["epsilon"], edges)
+        flags_theta = self._flags(v_theta, rules, edges, 6)
+        flags_test = self._flags(test, rules, edges, 6)
+        out: dict[str, Any] = {"shift": shift.text, "n_valid": len(valid), "n_test": len(test),
+                               "predict_seconds": predict_seconds}
+        # baselines
+        methods: dict[str, dict[str, float]] = {}
+        for k, name in enumerate(MODEL_NAMES):
+            methods[f"single.{name}"] = scores(test.y, test.fine[k], nf)
+            filt = np.where(flags_test[f"{name}.fine"], -1, test.fine[k])
+            methods[f"filtered.{name}"] = scores(test.y, filt, nf)
+        fine = np.stack(test.fine, 1)
+        votes = np.zeros((len(test), nf))
+        np.add.at(votes, (np.repeat(np.arange(len(test)), 6), fine.ravel()), 1.0)
+        votes += 1e-3 * np.sum(test.pf, axis=0)                     # ties: summed confidence
+        methods["majority"] = scores(test.y, votes.argmax(1), nf)
+        methods["weighted"] = scores(test.y, np.sum(test.pf, axis=0).argmax(1), nf)
+        # rule quality on test (error detection)
+        rule_quality = {}
+        shared, agree = test.conditions(self.fine_names, self.coarse_names, edges)
+        for k, name in enumerate(MODEL_NAMES):
+            conds = ConditionSet.concat([shared, _agree_set(agree[k])])
+            rep = rules[f"{name}.fine"].report(test.fine[k], test.y, conds)
+            rule_quality[name] = {k2: rep[k2] for k2 in ("precision", "recall", "recall_loss")}
+        out["rule_quality"] = rule_quality
+        out["rule_conditions"] = {k: sum(len(v) for v in r.rules.values()) for k, r in rules.items()}
+        # abduction: theta on validation (per solver), then test
+        thetas = sorted(set(p["thetas"]))
+        base_theta = self._problem(v_theta, flags_theta, thetas[0], 6)
+        base_test = self._problem(test, flags_test, thetas[0], 6)
+        abduction, sweep = {}, {}
+        for solver_name in p["solvers"]:
+            opts = {} if solver_name == "heuristic" else {"time_limit": p["time_limit"]}
+            solver = make_solver(solver_name, **opts)
+            val_f1 = {}
+            for th in thetas:
+                res = solver.solve(base_theta.with_theta(th))
+                dec = base_theta.decide(res.chosen) if res.feasible else np.full(len(v_theta), -1)
+                val_f1[th] = scores(v_theta.y, dec, nf)["f1"]
+            best_theta = max(thetas, key=lambda th: (round(val_f1[th], 6), -th))
+            res = solver.solve(base_test.with_theta(best_theta))
+            dec = base_test.decide(res.chosen) if res.feasible else np.full(len(test), -1)
+            sc = scores(test.y, dec, nf)
+            methods[f"abduction.{solver_name}"] = sc
+            abduction[solver_name] = {
+                "theta": best_theta, "valid_f1": val_f1[best_theta], "status": res.status, "optimal": res.optimal,
+                "objective": res.objective, "secondary": res.secondary, "solve_time": res.solve_time,
+                "coverage": res.objective / len(test) if res.objective is not None else None,
+                "inconsistency_rate": res.inconsistency_rate,
+                "decision_samples": res.stats.get("decision_samples"), **sc}
+        # theta sweep on test with the fastest exact solver and the heuristic
+        for solver_name in ("ip-highs", "heuristic"):
+            solver = make_solver(solver_name, **({} if solver_name == "heuristic" else {"time_limit": p["time_limit"]}))
+            rows = []
+            for th in thetas:
+                res = solver.solve(base_test.with_theta(th))
+                dec = base_test.decide(res.chosen) if res.feasible else np.full(len(test), -1)
+                rows.append({"theta": th, "coverage": (res.objective or 0) / len(test), **scores(test.y, dec, nf),
+                             "solve_time": res.solve_time})
+            sweep[solver_name] = rows
+        exact = [abduction[s] for s in ("ip-cbc", "ip-highs", "asp") if s in abduction]
+        out["methods"] = methods
+        out["abduction"] = abduction
+        out["theta_sweep"] = sweep
+        out["exact_agree"] = None
+        if len(exact) > 1:
+            same_theta = len({e["theta"] for e in exact}) == 1
+            out["exact_agree"] = bool(same_theta and all(e["optimal"] for e in exact)
+                                      and len({(e["objective"], e["secondary"]) for e in exact}) == 1)
+        out["seconds"] = time.perf_counter() - t0
+        return out
+
+    # ------------------------------------------------------------------ scaling
+    def _scaling_pool(self, ctx: RunContext):
+        if self._pool is None:
+            p = ctx.params
+            shifts = Shift.parse("|".join(TEST_SHIFTS[:p["n_test_sets"]]))
+            xv, yv = self.data.valid
+            xt, yt = self.data.test
+            n = min(5000, len(yt))
+            valid = self._split(xv[:min(3000, len(yv))], yv[:min(3000, len(yv))], shifts, ctx.seed + 11)
+            test = self._split(xt[:n], yt[:n], shifts, ctx.seed + 12)
+            edges = self._stat_edges(valid)
+            rules = self._fit_rules(valid, p["epsilon"], edges)
+            self._pool = (test, self._flags(test, rules, edges, 6))
+        return self._pool
+
+    def _run_scale(self, sample: Sample, ctx: RunContext) -> dict[str, Any]:
+        p = ctx.params
+        m, n = sample.inputs["models"], sample.inputs["samples"]
+        test, flags = self._scaling_pool(ctx)
+        rng = np.random.default_rng(ctx.sample_seed(sample.id))
+        idx = rng.integers(0, len(test), n)
+        split = test.take(idx)
+        fl = {k: v[idx] for k, v in flags.items()}
+        problem = self._problem(split, fl, p["scaling_theta"], m)
+        runs: dict[str, dict[str, Any]] = {}
+        variants = [(s, True) for s in ("ip-cbc", "ip-highs", "asp", "heuristic")]
+        if n <= p["direct_max_samples"]:
+            variants += [(s, False) for s in ("ip-cbc", "ip-highs", "asp")]
+        for solver_name, reduced in variants:
+            opts: dict[str, Any] = {}
+            if solver_name != "heuristic":
+                opts = {"time_limit": p["time_limit"], "reduced": reduced}
+            res = make_solver(solver_name, **opts).solve(problem)
+            key = solver_name if reduced else f"{solver_name}-direct"
+            runs[key] = {"status": res.status, "optimal": res.optimal, "objective": res.objective,
+                         "secondary": res.secondary, "solve_time": res.solve_time,
+                         "decision_samples": res.stats.get("decision_samples")}
+        exact = [r for k, r in runs.items() if k != "heuristic" and r["optimal"]]
+        best = max((r["objective"] for r in exact), default=None)
+        h = runs["heuristic"]
+        fastest_exact = min((r["solve_time"] for k, r in runs.items() if k != "heuristic" and r["optimal"]),
+                            default=None)
+        direct = [r["solve_time"] for k, r in runs.items() if k.endswith("-direct")]
+        return {"models": m, "samples": n, "atoms": problem.n_atoms, "runs": runs,
+                "heuristic_ratio": (h["objective"] / best) if best else None,
+                "speedup_vs_fastest_exact": (fastest_exact / h["solve_time"]) if fastest_exact else None,
+                "speedup_vs_direct": (min(direct) / h["solve_time"]) if direct else None,
+                "exact_agree": len({(r["objective"], r["secondary"]) for r in exact}) <= 1}
+
+    # ------------------------------------------------------------------ scoring and reports
+    def score(self, sample: Sample, outputs: dict[str, Any], ctx: RunContext) -> dict[str, float]:
+        if sample.inputs["kind"] != "test":
+            out = {}
+            if outputs.get("heuristic_ratio") is not None:
+                out["scale_heuristic_ratio"] = outputs["heuristic_ratio"]
+            return out
+        methods = outputs["methods"]
+        best_single = max(methods[f"single.{n}"]["f1"] for n in MODEL_NAMES)
+        best_single_acc = max(methods[f"single.{n}"]["acc"] for n in MODEL_NAMES)
+        out = {"best_single_f1": best_single, "best_single_acc": best_single_acc}
+        for key, sc in methods.items():
+            if key.startswith(("abduction.", "majority", "weighted")):
+                tag = key.replace("abduction.", "abd_").replace("-", "_")
+                out[f"{tag}_f1"] = sc["f1"]
+                out[f"{tag}_acc"] = sc["acc"]
+                out[f"{tag}_f1_gain"] = (sc["f1"] - best_single) / best_single
+                out[f"{tag}_acc_gain"] = (sc["acc"] - best_single_acc) / best_single_acc
+        return out
+
+    def aggregate(self, records: list[dict[str, Any]], ctx: RunContext) -> dict[str, Any]:
+        metrics = super().aggregate(records, ctx)
+        tests = [r for r in records if r["inputs"]["kind"] == "test"]
+        gains = {}
+        for solver in ctx.params["solvers"]:
+            tag = f"abd_{solver.replace('-', '_')}"
+            f1g = [r["score"][f"{tag}_f1_gain"] for r in tests if f"{tag}_f1_gain" in r["score"]]
+            accg = [r["score"][f"{tag}_acc_gain"] for r in tests if f"{tag}_acc_gain" in r["score"]]
+            if f1g:
+                gains[solver] = (float(np.mean(f1g)), float(np.mean(accg)))
+        if gains:
+            best = max(gains, key=lambda s: gains[s][0])
+            metrics["best_abduction_solver"] = best
+            metrics["f1_gain_vs_best_single"] = gains[best][0]
+            metrics["accuracy_gain_vs_best_single"] = gains[best][1]
+            for s, (f, a) in gains.items():
+                metrics[f"f1_gain_{s}"] = f
+                metrics[f"accuracy_gain_{s}"] = a
+        agree = [r["outputs"].get("exact_agree") for r in records if r["outputs"].get("exact_agree") is not None]
+        if agree:
+            metrics["exact_solvers_agree"] = float(np.mean(agree))
+        times = {}
+        for solver in ctx.params["solvers"]:
+            ts = [r["outputs"]["abduction"][solver]["solve_time"] for r in tests if solver in r["outputs"]["abduction"]]
+            if ts:
+                times[solver] = float(np.median(ts))
+                metrics[f"median_test_solve_seconds_{solver}"] = times[solver]
+        scale = [r for r in records if r["inputs"]["kind"] == "scale"]
+        if scale:
+            largest = max(r["outputs"]["atoms"] for r in scale)
+            big = [r["outputs"] for r in scale if r["outputs"]["atoms"] == largest]
+            metrics["scaling_largest_atoms"] = largest
+            ratios = [o["heuristic_ratio"] for o in big if o["heuristic_ratio"] is not None]
+            if ratios:
+                metrics["scaling_heuristic_ratio_largest"] = float(min(ratios))
+            sp = [o["speedup_vs_fastest_exact"] for o in big if o["speedup_vs_fastest_exact"]]
+            if sp:
+                metrics["scaling_speedup_vs_fastest_exact_largest"] = float(min(sp))
+            dsp = [r["outputs"]["speedup_vs_direct"] for r in scale if r["outputs"]["speedup_vs_direct"]]
+            if dsp:
+                metrics["scaling_speedup_vs_direct_largest_direct"] = float(dsp[-1])
+        metrics["setup_seconds"] = ctx.extra.get("setup_seconds")
+        return metrics
+
+    def tables(self, records: list[dict[str, Any]], ctx: RunContext) -> dict[str, list[dict[str, Any]]]:
+        rows = []
+        for r in sorted((r for r in records if r["inputs"]["kind"] == "test"), key=lambda r: r["id"]):
+            o = r["outputs"]
+            row: dict[str, Any] = {"test_set": r["id"], "shift": o["shift"]}
+            for key, sc in o["methods"].items():
+                row[f"{key}.acc"] = round(sc["acc"], 4)
+                row[f"{key}.f1"] = round(sc["f1"], 4)
+            for solver, a in o["abduction"].items():
+                row[f"abduction.{solver}.theta"] = a["theta"]
+                row[f"abduction.{solver}.seconds"] = round(a["solve_time"], 3)
+                row[f"abduction.{solver}.optimal"] = a["optimal"]
+            row["best_single.f1"] = round(r["score"]["best_single_f1"], 4)
+            row["best_single.acc"] = round(r["score"]["best_single_acc"], 4)
+            rows.append(row)
+        scale_rows = []
+        for r in sorted((r for r in records if r["inputs"]["kind"] == "scale"),
+                        key=lambda r: (r["outputs"]["models"], r["outputs"]["samples"])):
+            o = r["outputs"]
+            row = {"models": o["models"], "samples": o["samples"], "atoms": o["atoms"],
+                   "heuristic_ratio": o["heuristic_ratio"], "speedup_vs_fastest_exact": o["speedup_vs_fastest_exact"],
+                   "speedup_vs_direct": o["speedup_vs_direct"]}
+            for k, run in o["runs"].items():
+                row[f"{k}.seconds"] = round(run["solve_time"], 4)
+                row[f"{k}.objective"] = run["objective"]
+                row[f"{k}.optimal"] = run["optimal"]
+            scale_rows.append(row)
+        sweep_rows = []
+        tests = [r for r in records if r["inputs"]["kind"] == "test"]
+        if tests:
+            for solver in ("ip-highs", "heuristic"):
+                per = [r["outputs"]["theta_sweep"][solver] for r in tests]
+                for j, th in enumerate(x["theta"] for x in per[0]):
+                    sweep_rows.append({"solver": solver, "theta": th,
+                                       "f1": float(np.mean([x[j]["f1"] for x in per])),
+                                       "acc": float(np.mean([x[j]["acc"] for x in per])),
+                                       "coverage": float(np.mean([x[j]["coverage"] for x in per]))})
+        return {"per_test_set": rows, "scaling": scale_rows, "theta_sweep": sweep_rows}
+
+    def finalize(self, results: dict[str, Any], records: list[dict[str, Any]], ctx: RunContext) -> None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        rows = results.get("per_test_set") or []
+        best = results.get("metrics", {}).get("best_abduction_solver")
+        if rows and best:
+            fig, ax = plt.subplots(figsize=(9, 3.6))
+            xs = np.arange(len(rows))
+            width = 0.27
+            for j, (label, key) in enumerate([(f"abduction ({best})", f"abduction.{best}.f1"),
+                                              ("confidence-weighted vote", "weighted.f1"),
+                                              ("majority vote", "majority.f1")]):
+                gain = [(r[key] - r["best_single.f1"]) / r["best_single.f1"] * 100 for r in rows]
+                ax.bar(xs + (j - 1) * width, gain, width, label=label)
+            ax.axhline(13.6, color="k", ls="--", lw=0.8, label="paper: +13.6%")
+            ax.set_xticks(xs, [r["test_set"].split("/")[1] for r in rows])
+            ax.set_xlabel("test set")
+            ax.set_ylabel("relative F1 gain over best single model (%)")
+            ax.legend(fontsize=7)
+            fig.tight_layout()
+            fig.savefig(ctx.artifacts / "gain-per-test-set.png", dpi=100)
+            plt.close(fig)
+        sweep = results.get("theta_sweep") or []
+        if sweep:
+            fig, ax = plt.subplots(figsize=(5, 3.4))
+            for solver in ("ip-highs", "heuristic"):
+                pts = [s for s in sweep if s["solver"] == solver]
+                ax.plot([s["theta"] for s in pts], [s["f1"] for s in pts], marker="o", label=f"F1 ({solver})")
+                ax.plot([s["theta"] for s in pts], [s["coverage"] for s in pts], ls=":", label=f"coverage ({solver})")
+            ax.set_xlabel("θ (inconsistency-rate threshold)")
+            ax.set_ylabel("mean over test sets")
+            ax.legend(fontsize=7)
+            fig.tight_layout()
+            fig.savefig(ctx.artifacts / "theta-sweep.png", dpi=100)
+            plt.close(fig)
+        scale = results.get("scaling") or []
+        if scale:
+            fig, ax = plt.subplots(figsize=(6, 4))
+            keys = sorted({k[:-8] for r in scale for k in r if k.endswith(".seconds")})
+            for key in keys:
+                pts = sorted((r["atoms"], r[f"{key}.seconds"]) for r in scale if f"{key}.seconds" in r)
+                ax.plot([a for a, _ in pts], [t for _, t in pts], marker="o", label=key,
+                        ls="--" if key.endswith("-direct") else "-")
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.set_xlabel("instance size (atoms = models x 2 heads x samples)")
+            ax.set_ylabel("solve time (s)")
+            ax.legend(fontsize=7)
+            fig.tight_layout()
+            fig.savefig(ctx.artifacts / "scaling.png", dpi=100)
+            plt.close(fig)
