@@ -34,7 +34,7 @@ from perception.mlp import (
     predict_proba_binary,
     train_binary,
 )
-from perception.tabular import KEEL_TABLES, TABLES, TabularDataNotFoundError, load_table, train_test_standardized
+from perception.tabular import TABLES, TabularDataNotFoundError, load_table, train_test_standardized
 from symbolic.gp import (
     PAPER_FUNCTIONS,
     DegenerateProgramError,
@@ -470,8 +470,3 @@ class ActivationDiscovery(Benchmark):
             plt.close(fig)
             figures.append("gp-convergence.png")
         results["figures"] = [str(ctx.artifacts / f) for f in figures]
-
-
-def installed_tables() -> list[str]:
-    """Tables of :mod:`perception.tabular` that need no download."""
-    return list(KEEL_TABLES)
