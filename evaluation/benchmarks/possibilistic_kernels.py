@@ -10,9 +10,12 @@ a smaller one beside the fast kernel on that same system.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import statistics
+import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -77,6 +80,20 @@ def median_seconds(fn: Callable[[], Any], repeats: int, device: str = "cpu", bud
     return statistics.median(times)
 
 
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """Silence file descriptor 2 (the profiler's C++ side prints a line at each start and stop)."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def peak_bytes(fn: Callable[[], Any], device: str) -> int:
     """Extra memory a call needs at its peak.
 
@@ -98,7 +115,7 @@ def peak_bytes(fn: Callable[[], Any], device: str) -> int:
 
     tracemalloc.start()
     try:
-        with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+        with _quiet_stderr(), profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
             fn()
         numpy_peak = tracemalloc.get_traced_memory()[1]
     finally:
@@ -159,6 +176,8 @@ class PossibilisticKernels(Benchmark):
             torch.set_num_threads(ctx.params["threads"])
         ctx.extra["torch_threads"] = torch.get_num_threads()
         self.measure_memory = ctx.params["measure_memory"]
+        if self.measure_memory:
+            peak_bytes(lambda: torch.zeros(1), device)  # the profiler's first use allocates for itself
         ctx.extra["device_name"] = torch.cuda.get_device_name() if device.startswith("cuda") else "cpu"
 
     def samples(self, ctx: RunContext) -> Iterable[Sample]:
