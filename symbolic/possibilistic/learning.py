@@ -114,7 +114,8 @@ def learn_parameters(A: ArrayLike, Y: ArrayLike, threshold: float, *, distances:
         Y: Targets (B, K) (see :meth:`RuleSet.block_targets`).
         threshold: τ; samples with ∇^(e) < τ are kept.
         distances: Precomputed ∇^(e) (B,), else computed here.
-        tol: ε-product tolerance (Π-NeSy uses 1e-3: values that close count as equal).
+        tol: ε-product tolerance of the Chebyshev approximations and of the solution (Π-NeSy uses 1e-3:
+            values that close, relatively, count as equal); 0 gives the exact lowest solutions.
         method: ∇ kernel for the stacked system (``"auto"`` → fast).
 
     Raises:
@@ -139,8 +140,9 @@ def learn_parameters(A: ArrayLike, Y: ArrayLike, threshold: float, *, distances:
         raise PossibilisticError(f"no sample has a Chebyshev distance below the threshold {threshold:.6g} "
                                  f"(smallest is {float(d.min()):.6g}); use a larger threshold")
     Ak, Yk, dk = At[kept], Yt[kept], d[kept]
-    # Lowest Chebyshev approximation of each kept sample (exact, tol=0: it must stay consistent).
-    Yhat = _minmax(Ak, _eps_product(Ak, (Yk - dk.unsqueeze(-1)).clamp_min(0), 0.0))
+    # Lowest Chebyshev approximation of each kept sample. Π-NeSy applies its ε tolerance here too; with
+    # tol > 0 an approximation may miss consistency slightly, which the stacked ∇ below absorbs.
+    Yhat = _minmax(Ak, _eps_product(Ak, (Yk - dk.unsqueeze(-1)).clamp_min(0), tol))
     G = Ak.reshape(-1, Ak.shape[-1])
     Ys = Yhat.reshape(-1)
     if bool((_minmax(G, _eps_product(G, Ys, 0.0)) == Ys).all()):
