@@ -73,6 +73,21 @@ def run_benchmark(
         UnknownBenchmarkError, ParamError, RunFolderError: for bad input, with a clear message.
         SampleErrors: when some samples failed (the others are saved; a rerun retries the failed).
     """
+    import torch
+
+    # Benchmarks may tune torch's thread count for their own work (tiny MLPs run faster on one
+    # thread); a suite runs many benchmarks in one process, so each starts from the same setting.
+    threads = torch.get_num_threads()
+    try:
+        return _run_benchmark(name, params, seed=seed, limit=limit, model=model, out=out, executor=executor,
+                              workers=workers, ray_address=ray_address, progress=progress)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _run_benchmark(name: str, params: Mapping[str, Any] | None, *, seed: int, limit: int | None,
+                   model: str | None, out: str | Path | None, executor: str, workers: int | None,
+                   ray_address: str | None, progress: bool) -> dict[str, Any]:
     cls = registry.get(name)
     if executor not in EXECUTORS:
         raise ParamError(f"unknown executor '{executor}'; choose one of {', '.join(EXECUTORS)}")
