@@ -274,14 +274,22 @@ def _rows_literal(At: torch.Tensor, yt: torch.Tensor) -> torch.Tensor:
 
 
 def _rows_binary(At: torch.Tensor, yt: torch.Tensor) -> torch.Tensor:
-    """y ∈ {0,1}: T_kj = min(1/2, max_{l: y_l=1} (1 − a_lj)) when y_k = 0, else 0."""
-    ones = (yt == 1).unsqueeze(-1)
+    """y ∈ {0,1}: T_kj = min(1/2, max_{l: y_l=1} (1 − a_lj)) when y_k = 0, else 0; two passes in pieces."""
+    *batch, n, m = At.shape
+    A3 = At.reshape(-1, n, m)
+    y2 = yt.reshape(-1, n)
     zero = torch.zeros((), dtype=At.dtype, device=At.device)
-    w = torch.where(ones, (1 - At).clamp_min(0), zero).amax(-2)         # (..., M)
-    t0 = torch.minimum(w, torch.full((), 0.5, dtype=At.dtype, device=At.device))
-    t = torch.where(ones, zero, t0.unsqueeze(-2))                       # (..., N, M)
-    own = (At - yt.unsqueeze(-1)).clamp_min(0)
-    return torch.maximum(own, t).amin(-1)
+    w = torch.zeros(A3.shape[0], m, dtype=At.dtype, device=At.device)
+    for bs, ks in _pieces(A3.shape[0], n, m):
+        ones = (y2[bs, ks] == 1).unsqueeze(-1)
+        torch.maximum(w[bs], torch.where(ones, (1 - A3[bs, ks]).clamp_min_(0), zero).amax(-2), out=w[bs])
+    t0 = torch.minimum(w, torch.full((), 0.5, dtype=At.dtype, device=At.device)).unsqueeze(-2)  # (b, 1, M)
+    out = torch.empty_like(y2)
+    for bs, ks in _pieces(A3.shape[0], n, m):
+        yk = y2[bs, ks].unsqueeze(-1)
+        t = torch.where(yk == 1, zero, t0[bs])
+        out[bs, ks] = torch.maximum((A3[bs, ks] - yk).clamp_min_(0), t).amin(-1)
+    return out.reshape(*batch, n)
 
 
 def _suffix_max(w: torch.Tensor) -> torch.Tensor:
@@ -314,6 +322,10 @@ def _rows_fast(At: torch.Tensor, yt: torch.Tensor) -> torch.Tensor:
     A3 = At.reshape(-1, n, m)
     y2 = yt.reshape(-1, n)
     b = A3.shape[0]
+    if b > 1 and b * n > CHUNK_ELEMENTS:
+        step = max(1, CHUNK_ELEMENTS // n)
+        return torch.cat([_rows_fast(A3[b0:b0 + step], y2[b0:b0 + step]) for b0 in range(0, b, step)]
+                         ).reshape(*batch, n)
     ys, order = torch.sort(y2, dim=-1)                                  # (b, N)
     acc = torch.full_like(y2, math.inf)
     zero = torch.zeros((), dtype=At.dtype, device=At.device)
