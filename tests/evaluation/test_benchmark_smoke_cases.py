@@ -1,0 +1,31 @@
+"""Each benchmark without a test of its own runs its smoke case end to end through the harness."""
+
+import json
+
+import pytest
+
+from evaluation import registry
+from evaluation.runner import run_benchmark
+
+
+@pytest.mark.slow
+def test_activation_discovery_smoke_case(tmp_path):
+    cls = registry.get("activation-discovery")
+    res = run_benchmark("activation-discovery", dict(cls.smoke_params), limit=cls.smoke_limit, out=tmp_path,
+                        progress=False)
+    m = res["metrics"]
+    for key in ("gp_speedup_vs_gplearn", "gp_fitness_ours", "gp_fitness_gplearn"):
+        assert key in m and m[key] > 0
+    assert list((tmp_path / "artifacts").glob("*.png"))
+    lines = (tmp_path / "samples.jsonl").read_text().splitlines()
+    assert len(lines) == res["timing"]["n_samples"] and json.loads(lines[0])["score"]
+
+
+@pytest.mark.slow
+def test_possibilistic_kernels_smoke_case(tmp_path):
+    cls = registry.get("possibilistic-kernels")
+    res = run_benchmark("possibilistic-kernels", dict(cls.smoke_params), limit=cls.smoke_limit, out=tmp_path,
+                        progress=False)
+    m = res["metrics"]
+    assert m["all_agree"] == 1.0  # every batched kernel equals the NumPy loop on the same systems
+    assert m["nabla_big_seconds"] > 0 and m["nabla_literal_over_fast"] > 1
