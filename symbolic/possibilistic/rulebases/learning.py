@@ -20,6 +20,8 @@ lowest approximate solution with ∇_NC.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +33,21 @@ from symbolic.possibilistic import kernels
 EPS_TOL = 1e-3
 #: Elements per temporary (B, K, 2n) tensor in chunked per-example computations.
 CHUNK = 1 << 23
+
+
+@contextlib.contextmanager
+def single_thread() -> Iterator[None]:
+    """Run torch ops on one thread inside the block (restored after).
+
+    The cascades issue many small tensor ops; on a shared 2-core machine, torch's intra-op thread
+    pool then mostly waits for the other thread (measured 10× slower learning under load).
+    """
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def threshold_grid(n: int = 30, exponent: float = 5.0, eps: float = EPS_TOL) -> np.ndarray:
@@ -51,6 +68,21 @@ def premise_degrees(pi: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor,
     Returns:
         (λ, ρ), each (..., n).
     """
+    if mask.shape[0] == 1:
+        inn, out = _single_index(mask)
+        zero = torch.zeros(pi.shape[:-1] + (1,), dtype=pi.dtype)
+        lam = pi[..., inn].amax(-1, keepdim=True) if len(inn) else zero
+        rho = pi[..., out].amax(-1, keepdim=True) if len(out) else zero
+        return lam, rho
+    table = _equal_groups(mask)
+    if table is not None:
+        # Premises partition the domain into equal-size sets: one gather + max per premise, and
+        # ρ_i = the largest λ of the other premises (read off the top two).
+        lam = pi[..., table].amax(-1)
+        top = torch.topk(lam, 2, dim=-1)
+        rho = torch.where(torch.arange(mask.shape[0]) == top.indices[..., :1], top.values[..., 1:],
+                          top.values[..., :1])
+        return lam, rho
     if bool((mask.sum(0) <= 1).all()):
         return _disjoint_degrees(pi, mask)
     x = pi.unsqueeze(-2)
@@ -58,6 +90,32 @@ def premise_degrees(pi: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor,
     lam = torch.where(mask, x, zero).amax(-1)
     rho = torch.where(~mask, x, zero).amax(-1)
     return lam, rho
+
+
+_TABLES: dict[int, tuple] = {}
+
+
+def _equal_groups(mask: torch.Tensor) -> torch.Tensor | None:
+    hit = _TABLES.get(id(mask))
+    if hit is None or hit[0] is not mask:
+        counts = mask.sum(1)
+        table = None
+        if mask.shape[0] >= 2 and bool((mask.sum(0) == 1).all()) and bool((counts == counts[0]).all()):
+            table = torch.stack([torch.nonzero(row).flatten() for row in mask])
+        hit = (mask, table)
+        _TABLES[id(mask)] = hit
+    return hit[1]
+
+
+_SINGLE: dict[int, tuple] = {}
+
+
+def _single_index(mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    hit = _SINGLE.get(id(mask))
+    if hit is None or hit[0] is not mask:
+        hit = (mask, torch.nonzero(mask[0]).flatten(), torch.nonzero(~mask[0]).flatten())
+        _SINGLE[id(mask)] = hit
+    return hit[1], hit[2]
 
 
 def _disjoint_degrees(pi: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -258,3 +316,38 @@ def decide(poss: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     top = poss.amax(-1, keepdim=True)
     ties = (poss == top).sum(-1)
     return poss.argmax(-1), ties > 1
+
+
+def learn_parameters_batched(lam: torch.Tensor, rho: torch.Tensor, inside: torch.Tensor, target: torch.Tensor,
+                             distances: torch.Tensor, thresholds: torch.Tensor,
+                             groups: Groups = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """:func:`learn_parameters` for F rule sets of the same structure at once.
+
+    The examples a rule set does not keep stay in its stacked system as neutral rows (a = 1, y = 0):
+    such a row adds nothing to another row's ∇ (its (y_l − y_k)⁺ is 0), nothing to the lowest
+    approximate solution (a ε 0 = 0), and is left out of NC. So one batched system per rule set gives
+    the same (s, r) as stacking only the kept examples.
+
+    Args:
+        lam, rho: (F, B, n). target, distances: (F, B). thresholds: (F,).
+
+    Returns:
+        ``(s, r, kept)``: (F, n), (F, n), (F,).
+    """
+    f_count, b, n = lam.shape
+    k = inside.shape[0]
+    keep = distances < thresholds.unsqueeze(1)
+    if not bool(keep.any(1).all()):
+        raise ValueError("a threshold keeps no training example for some rule set")
+    A = learning_matrix(lam.reshape(-1, n), rho.reshape(-1, n), inside).reshape(f_count, b, k, 2 * n)
+    y_hat = chebyshev_approximations(lam.reshape(-1, n), rho.reshape(-1, n), inside, target.reshape(-1),
+                                     distances.reshape(-1), groups).reshape(f_count, b, k)
+    A = torch.where(keep[..., None, None], A, torch.ones((), dtype=A.dtype))
+    Y = torch.where(keep[..., None], y_hat, torch.zeros((), dtype=y_hat.dtype))
+    G, Y = A.reshape(f_count, b * k, 2 * n), Y.reshape(f_count, b * k)
+    rows = kernels.chebyshev_rows(G, Y, method="fast")
+    real = keep.repeat_interleave(k, 1)
+    below = (rows < thresholds.unsqueeze(1)) & real
+    nabla = torch.where(below, rows, torch.zeros((), dtype=rows.dtype)).amax(1)
+    x = kernels.lowest_approximate_solution(G, Y, nabla, tol=EPS_TOL)
+    return x[:, 0::2].contiguous(), x[:, 1::2].contiguous(), keep.sum(1)

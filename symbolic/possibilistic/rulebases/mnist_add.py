@@ -36,6 +36,7 @@ from symbolic.possibilistic.rulebases.learning import (
     learn_parameters,
     min_threshold,
     premise_degrees,
+    single_thread,
     threshold_grid,
 )
 from symbolic.possibilistic.rulebases.spec import Rule, RuleSetSpec
@@ -310,6 +311,10 @@ class AdditionCascade:
             a_digits, b_digits: The training digits (N, k) (true labels, or pseudo-labels).
             valid: Validation data for the threshold search (required when ``search`` is True).
         """
+        with single_thread():
+            return self._fit(pa, pb, a_digits, b_digits, valid)
+
+    def _fit(self, pa, pb, a_digits, b_digits, valid: tuple | None = None) -> AdditionCascade:
         start = time.perf_counter()
         pi_a, pi_b = self._possibilities(pa, pb)
         da, db = torch.as_tensor(a_digits, dtype=torch.long), torch.as_tensor(b_digits, dtype=torch.long)
@@ -427,7 +432,11 @@ class AdditionCascade:
             r_d = torch.stack([c.r[:20] for c in self.c_[1:]])
             digit_part = infer(lam_d[:, 1:], rho_d[:, 1:], s_d, r_d, self._digit_inside,
                                st.c_next.groups[:2])                                   # (N, k-1, K)
-        carry_inside = st.c_next.inside[:, 20]
+        # Blocks of c_next listed in domain order once, so the sequential loop needs no gather.
+        vb = st.c_next.value_block
+        carry_inside = st.c_next.inside[vb, 20]
+        if self.k > 1:
+            digit_part = digit_part[..., vb]
         wc = st.w_first
         lw, rw = premise_degrees(c0, wc.masks["c"])
         pw = infer(lw, rw, self.w_[0].s, self.w_[0].r, wc.inside)[:, wc.value_block]
@@ -435,7 +444,7 @@ class AdditionCascade:
             par = self.c_[p]
             carry_term = torch.where(carry_inside, torch.maximum(par.s[20], pw[:, :1]),
                                      torch.maximum(par.r[20], pw[:, 1:]))          # (N, K)
-            oc = torch.minimum(digit_part[:, p - 1], carry_term)[:, st.c_next.value_block]
+            oc = torch.minimum(digit_part[:, p - 1], carry_term)
             c_outs.append(oc)
             lw, rw = premise_degrees(oc, st.w_next.masks["c"])
             pw = infer(lw, rw, self.w_[p].s, self.w_[p].r, st.w_next.inside)[:, st.w_next.value_block]
@@ -458,7 +467,8 @@ class AdditionCascade:
 
     def predict(self, pa, pb) -> tuple[torch.Tensor, torch.Tensor]:
         """Predicted sum digits (N, k+1), units first, and whether each example is ambiguous (N,)."""
-        dig, lead = self.predict_possibility(pa, pb)
+        with single_thread():
+            dig, lead = self.predict_possibility(pa, pb)
         v, amb = decide(dig)
         lv, lamb = decide(lead)
         return torch.cat([v, lv.unsqueeze(1)], 1), amb.any(1) | lamb

@@ -23,7 +23,9 @@ from symbolic.possibilistic.rulebases.learning import (
     example_distances,
     infer,
     learn_parameters,
+    learn_parameters_batched,
     min_threshold,
+    single_thread,
     threshold_grid,
 )
 from symbolic.possibilistic.rulebases.spec import Rule, RuleSetSpec
@@ -153,16 +155,17 @@ class SudokuCascade:
         f_count = lam.shape[1]
         s_all = torch.zeros(f_count, lam.shape[2])
         r_all = torch.zeros_like(s_all)
-        kept, mins = [], 0.0
-        for f in range(f_count):
-            dist = self._dists[f]
-            tau_min = min_threshold(dist, self.grid)
-            mins = max(mins, tau_min)
-            par = learn_parameters(lam[:, f], rho[:, f], self._inside, target[:, f], dist, max(tau, tau_min),
-                                   self._groups)
-            s_all[f], r_all[f] = par.s, par.r
-            kept.append(par.kept)
-        return s_all, r_all, kept, mins
+        kept: list[int] = []
+        mins = torch.tensor([min_threshold(self._dists[:, f], self.grid) for f in range(f_count)])
+        thr = torch.clamp(mins, min=tau).to(lam.dtype)
+        for f0 in range(0, f_count, self.pair_chunk):
+            f1 = min(f_count, f0 + self.pair_chunk)
+            s, r, k = learn_parameters_batched(lam[:, f0:f1].transpose(0, 1), rho[:, f0:f1].transpose(0, 1),
+                                               self._inside, target[:, f0:f1].T, self._dists[:, f0:f1].T,
+                                               thr[f0:f1], self._groups)
+            s_all[f0:f1], r_all[f0:f1] = s, r
+            kept += k.tolist()
+        return s_all, r_all, kept, float(mins.max())
 
     def fit(self, probs, cells, labels, valid: tuple | None = None) -> SudokuCascade:
         """Learn the rule parameters.
@@ -173,6 +176,10 @@ class SudokuCascade:
             labels: 1 valid / 0 invalid per puzzle (N,).
             valid: ``(probs, labels)`` of validation puzzles for the threshold search.
         """
+        with single_thread():
+            return self._fit(probs, cells, labels, valid)
+
+    def _fit(self, probs, cells, labels, valid: tuple | None = None) -> SudokuCascade:
         start = time.perf_counter()
         pi = self._poss(probs)
         lab = torch.as_tensor(labels, dtype=torch.long)
@@ -180,8 +187,9 @@ class SudokuCascade:
             raise ValueError(f"labels must be 0/1 of shape ({pi.shape[0]},), got shape {tuple(lab.shape)}")
         lam, rho = self._pair_degrees(pi)
         target = self._targets(cells)
-        self._dists = [example_distances(lam[:, f], rho[:, f], self._inside, target[:, f], self._groups)
-                       for f in range(lam.shape[1])]
+        n_rules = lam.shape[2]
+        self._dists = example_distances(lam.reshape(-1, n_rules), rho.reshape(-1, n_rules), self._inside,
+                                        target.reshape(-1), self._groups).reshape(target.shape)   # (N, F)
         v_target = torch.where(lab == 1, 0, 1)                            # block 0 = {1}, block 1 = {0}
         cache: dict[float, tuple] = {}
 
@@ -261,7 +269,8 @@ class SudokuCascade:
 
     def predict(self, probs) -> tuple[torch.Tensor, torch.Tensor]:
         """Predicted validity (1 valid / 0 invalid) and ambiguity per puzzle."""
-        poss = self.predict_possibility(probs)
+        with single_thread():
+            poss = self.predict_possibility(probs)
         idx, amb = decide(poss)
         return 1 - idx, amb
 

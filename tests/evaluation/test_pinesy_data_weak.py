@@ -1,0 +1,118 @@
+"""Π-NeSy benchmark data (addition examples, Sudoku puzzles) and learning digits from sums."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from evaluation.pinesy.addition import make_addition_set
+from evaluation.pinesy.sudoku import is_valid, make_puzzles
+from evaluation.pinesy.weak import abduce, max_marginals, train_from_sums
+from symbolic.possibilistic import transforms
+from symbolic.possibilistic.rulebases import sum_digits
+
+
+def test_addition_set_uses_each_image_once_and_sums_right():
+    labels = np.random.default_rng(0).integers(0, 10, 1000)
+    ds = make_addition_set(labels, k=3, seed=5)
+    assert len(ds) == 1000 // 6 and ds.index.shape == (166, 2, 3)
+    assert len(np.unique(ds.index)) == ds.index.size
+    a, b, s = ds.numbers()
+    assert all(x + y == z for x, y, z in zip(a, b, s, strict=True))
+    again = make_addition_set(labels, k=3, seed=5)
+    assert np.array_equal(ds.index, again.index)
+    assert len(make_addition_set(labels, k=1, seed=0, limit=7)) == 7
+    with pytest.raises(ValueError, match="too small"):
+        make_addition_set(labels[:5], k=3, seed=0)
+    with pytest.raises(ValueError, match="positive integer"):
+        make_addition_set(labels, k=0, seed=0)
+    with pytest.raises(ValueError, match="digits"):
+        make_addition_set(labels + 10, k=1, seed=0)
+
+
+@pytest.mark.parametrize("size", [4, 9])
+def test_puzzles_valid_invalid_and_images(size):
+    labels = np.repeat(np.arange(10), 400)
+    ps = make_puzzles(labels, size, 6, 6, seed=3)
+    assert ps.cells.shape == (12, size, size) and ps.valid.sum() == 6
+    for grid, ok in zip(ps.cells, ps.valid, strict=True):
+        assert is_valid(grid) == bool(ok)
+    assert np.array_equal(labels[ps.images], ps.cells)            # each cell shows its digit
+    assert len(np.unique(ps.images)) == ps.images.size            # no image reused
+    assert np.array_equal(make_puzzles(labels, size, 6, 6, seed=3).cells, ps.cells)
+    with pytest.raises(ValueError, match="4 or 9"):
+        make_puzzles(labels, 5, 1, 1, seed=0)
+    with pytest.raises(ValueError, match="images of digit"):
+        make_puzzles(np.zeros(50, dtype=int), 4, 2, 2, seed=0)
+
+
+def _brute(pi, logp, sums, k):
+    nums = torch.tensor(list(itertools.product(range(10), repeat=k)))
+    A = nums.repeat_interleave(len(nums), 0)
+    B = nums.repeat(len(nums), 1)
+    S, _ = sum_digits(A, B)
+    ok = (S == sums).all(1)
+    poss = torch.minimum(pi[0].gather(1, A.T).T.amin(1), pi[1].gather(1, B.T).T.amin(1))
+    lp = logp[0].gather(1, A.T).T.sum(1) + logp[1].gather(1, B.T).T.sum(1)
+    return A, B, ok, poss, lp
+
+
+@pytest.mark.parametrize("k", [1, 2])
+def test_abduction_dp_equals_brute_force(k):
+    g = torch.Generator().manual_seed(k)
+    n = 12
+    p = torch.softmax(torch.randn(n, 2, k, 10, generator=g) * 2, -1)
+    pi = transforms.to_possibility(p, "minimum_specificity")
+    sums, _ = sum_digits(torch.randint(0, 10, (n, k), generator=g), torch.randint(0, 10, (n, k), generator=g))
+    a, b, value = abduce(pi[:, 0], pi[:, 1], sums, p[:, 0].log(), p[:, 1].log())
+    ma, mb = max_marginals(pi[:, 0], pi[:, 1], sums)
+    assert torch.equal(sum_digits(a, b)[0], sums)                 # always consistent with the sum
+    for e in range(n):
+        A, B, ok, poss, lp = _brute(pi[e], p[e].log(), sums[e], k)
+        best = poss[ok].max()
+        assert float(value[e]) == pytest.approx(float(best), abs=1e-7)
+        tie_best = lp[ok & (poss >= best)].max()
+        got = p[e, 0].log().gather(1, a[e].view(k, 1)).sum() + p[e, 1].log().gather(1, b[e].view(k, 1)).sum()
+        assert float(got) == pytest.approx(float(tie_best), abs=1e-4)
+        for pos, v in itertools.product(range(k), range(10)):
+            sel = ok & (A[:, pos] == v)
+            assert float(ma[e, pos, v]) == pytest.approx(float(poss[sel].max()) if sel.any() else 0.0, abs=1e-7)
+            sel = ok & (B[:, pos] == v)
+            assert float(mb[e, pos, v]) == pytest.approx(float(poss[sel].max()) if sel.any() else 0.0, abs=1e-7)
+
+
+def test_abduction_rejects_bad_input():
+    pi = torch.ones(2, 3, 10)
+    with pytest.raises(ValueError, match=r"\(B, k\+1\)"):
+        abduce(pi, pi, torch.zeros(2, 3, dtype=torch.long))
+    with pytest.raises(ValueError, match="leading digit"):
+        abduce(pi, pi, torch.full((2, 4), 2))
+    with pytest.raises(ValueError, match=r"\(B, k, 10\)"):
+        abduce(pi[..., :9], pi[..., :9], torch.zeros(2, 4, dtype=torch.long))
+
+
+def test_train_from_sums_runs_and_is_seeded():
+    """Control flow of weak training on a tiny model (a real CNN is trained by the benchmark)."""
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 10, 240)
+    images = (np.eye(10, 784)[labels].reshape(-1, 28, 28) + rng.random((240, 28, 28)) * 0.1).astype(np.float32)
+    ds = make_addition_set(labels, k=2, seed=0)
+
+    def run():
+        torch.manual_seed(0)
+        model = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
+        res = train_from_sums(model, images, ds.index, ds.sum_digits, epochs=2, images_per_batch=16,
+                              true_labels=labels, lr=0.05)
+        return model, res
+
+    m1, r1 = run()
+    m2, r2 = run()
+    assert len(r1.history) == 2 and r1.seconds > 0
+    assert r1.history[-1]["pseudo_label_agreement"] >= r1.history[0]["pseudo_label_agreement"] - 0.05
+    assert all(torch.equal(x, y) for x, y in zip(m1.state_dict().values(), m2.state_dict().values(), strict=True))
+    with pytest.raises(ValueError, match="epochs"):
+        train_from_sums(m1, images, ds.index, ds.sum_digits, epochs=0)
