@@ -145,11 +145,16 @@ class ShiftAbduction(Benchmark):
         Param("valid_size", int, 3000, "validation images per test set (2/3 rules, 1/3 theta)", min=150, max=10000),
         Param("test_size", int, 5000, "test images per test set", min=50, max=10000),
         Param("n_test_sets", int, 15, "number of test sets (the first n of 15)", min=1, max=15),
-        Param("epsilon", float, 0.1, "EDCR recall budget", min=0.0, max=1.0),
+        Param("epsilons", float, [0.05, 0.1, 0.2, 0.4, 0.7, 1.0], "EDCR recall budgets tried (chosen on validation)",
+              min=0.0, max=1.0, multiple=True),
+        Param("weights", str, "reliability", "tie-break weights: validation precision of the prediction's cell "
+              "(source, flagged, label, confidence band) or the raw confidence", choices=("reliability", "confidence")),
         Param("thetas", float, [0.0, 0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 1.0], "theta grid", min=0.0, max=1.0,
               multiple=True),
         Param("solvers", str, list(SOLVERS), "abduction solvers", choices=SOLVERS, multiple=True),
-        Param("time_limit", float, 60.0, "seconds per exact solve", min=0.1),
+        Param("time_limit", float, 60.0, "seconds per exact solve on a test set and in the scaling study", min=0.1),
+        Param("select_time_limit", float, 10.0, "seconds per exact solve while choosing theta on validation",
+              min=0.1),
         Param("scaling_models", int, [2, 4, 6], "models in the scaling study", min=1, max=6, multiple=True),
         Param("scaling_samples", int, [1000, 4000, 16000, 64000], "samples in the scaling study", min=10,
               multiple=True),
@@ -159,7 +164,7 @@ class ShiftAbduction(Benchmark):
         Param("threads", int, 1, "torch threads for training and inference (1 is fastest on a busy CPU)", min=1),
     )
     smoke_params = {"train_size": 1500, "epochs": 2, "valid_size": 600, "test_size": 400, "n_test_sets": 2,
-                    "thetas": "0,0.1,0.3", "time_limit": 20.0, "scaling_models": "2,6",
+                    "thetas": "0,0.1,0.3", "epsilons": "0.1,0.4", "select_time_limit": 5.0, "time_limit": 20.0, "scaling_models": "2,6",
                     "scaling_samples": "200,800", "direct_max_samples": 200}
     parallel = False
 
@@ -252,13 +257,45 @@ class ShiftAbduction(Benchmark):
             flags[f"{name}.coarse"] = rules[f"{name}.coarse"].flag(split.coarse[k], conds)
         return flags
 
-    def _problem(self, split: _Split, flags, theta: float, n_models: int) -> AbductionProblem:
+    @staticmethod
+    def _cells(split: _Split, flags, k: int, head: str) -> tuple[np.ndarray, np.ndarray]:
+        pred = split.fine[k] if head == "fine" else split.coarse[k]
+        conf = split.conf_f[k] if head == "fine" else split.conf_c[k]
+        band = np.clip(np.searchsorted(CONF_EDGES, conf, side="right") - 1, 0, len(CONF_EDGES) - 2)
+        name = f"{MODEL_NAMES[k]}.{head}"
+        return pred, flags[name].astype(np.int64) * 1000 + pred * 10 + band
+
+    def _reliability(self, split: _Split, flags) -> dict[str, dict[int, float]]:
+        """Smoothed precision of each (source, flagged, predicted label, confidence band) cell on held-out data."""
+        table = {}
+        for k, name in enumerate(MODEL_NAMES[:len(split.fine)]):
+            for head, truth in (("fine", split.y), ("coarse", split.yc)):
+                pred, cell = self._cells(split, flags, k, head)
+                correct = pred == truth
+                keys, inv = np.unique(cell, return_inverse=True)
+                n = np.bincount(inv)
+                c = np.bincount(inv, weights=correct)
+                overall = (correct.sum() + 1) / (len(correct) + 2)
+                table[f"{name}.{head}"] = {"keys": keys, "values": (c + 2 * overall) / (n + 2),
+                                           "default": float(overall)}
+        return table
+
+    def _problem(self, split: _Split, flags, theta: float, n_models: int,
+                 reliability: dict | None = None) -> AbductionProblem:
         preds, conf = {}, {}
         for k, name in enumerate(MODEL_NAMES[:n_models]):
             preds[f"{name}.fine"] = split.fine[k]
             preds[f"{name}.coarse"] = split.coarse[k] + len(self.fine_names)
-            conf[f"{name}.fine"] = split.conf_f[k]
-            conf[f"{name}.coarse"] = split.conf_c[k]
+            if reliability is None:
+                conf[f"{name}.fine"] = split.conf_f[k]
+                conf[f"{name}.coarse"] = split.conf_c[k]
+            else:
+                for head in ("fine", "coarse"):
+                    tab = reliability[f"{name}.{head}"]
+                    _, cell = self._cells(split, flags, k, head)
+                    pos = np.clip(np.searchsorted(tab["keys"], cell), 0, len(tab["keys"]) - 1)
+                    hit = tab["keys"][pos] == cell
+                    conf[f"{name}.{head}"] = np.where(hit, tab["values"][pos], tab["default"])
         return AbductionProblem.from_predictions(preds, self.constraints, theta,
                                                  flags={k: flags[k] for k in preds}, confidences=conf,
                                                  covering_labels=self.fine_names)
@@ -290,11 +327,26 @@ class ShiftAbduction(Benchmark):
         v_rule, v_theta = valid.take(np.arange(n_rule)), valid.take(np.arange(n_rule, len(valid)))
         predict_seconds = time.perf_counter() - t0
         edges = self._stat_edges(v_rule)
-        rules = self._fit_rules(v_rule, p["epsilon"], edges)
-        flags_theta = self._flags(v_theta, rules, edges, 6)
+        thetas = sorted(set(p["thetas"]))
+        # epsilon chosen on the held-out third with the heuristic (its best theta), then fixed for all solvers
+        eps_scores = {}
+        fitted = {}
+        for eps in sorted(set(p["epsilons"])):
+            rules = self._fit_rules(v_rule, eps, edges)
+            flags_rule = self._flags(v_rule, rules, edges, 6)
+            flags_theta = self._flags(v_theta, rules, edges, 6)
+            rel = self._reliability(v_rule, flags_rule) if p["weights"] == "reliability" else None
+            prob = self._problem(v_theta, flags_theta, thetas[0], 6, rel)
+            heur = make_solver("heuristic")
+            eps_scores[eps] = max(scores(v_theta.y, prob.decide(heur.solve(prob.with_theta(th)).chosen), nf)["f1"]
+                                  for th in thetas)
+            fitted[eps] = (rules, flags_theta, rel)
+        eps = max(eps_scores, key=lambda e: (round(eps_scores[e], 6), -e))
+        rules, flags_theta, rel = fitted[eps]
         flags_test = self._flags(test, rules, edges, 6)
         out: dict[str, Any] = {"shift": shift.text, "n_valid": len(valid), "n_test": len(test),
-                               "predict_seconds": predict_seconds}
+                               "predict_seconds": predict_seconds, "epsilon": eps,
+                               "epsilon_valid_f1": eps_scores}
         # baselines
         methods: dict[str, dict[str, float]] = {}
         for k, name in enumerate(MODEL_NAMES):
@@ -317,16 +369,18 @@ class ShiftAbduction(Benchmark):
         out["rule_quality"] = rule_quality
         out["rule_conditions"] = {k: sum(len(v) for v in r.rules.values()) for k, r in rules.items()}
         # abduction: theta on validation (per solver), then test
-        thetas = sorted(set(p["thetas"]))
-        base_theta = self._problem(v_theta, flags_theta, thetas[0], 6)
-        base_test = self._problem(test, flags_test, thetas[0], 6)
+        base_theta = self._problem(v_theta, flags_theta, thetas[0], 6, rel)
+        base_test = self._problem(test, flags_test, thetas[0], 6, rel)
         abduction, sweep = {}, {}
         for solver_name in p["solvers"]:
-            opts = {} if solver_name == "heuristic" else {"time_limit": p["time_limit"]}
-            solver = make_solver(solver_name, **opts)
+            exact = solver_name != "heuristic"
+            selector = make_solver(solver_name, **({"time_limit": p["select_time_limit"]} if exact else {}))
+            solver = make_solver(solver_name, **({"time_limit": p["time_limit"]} if exact else {}))
             val_f1 = {}
+            select_times = []
             for th in thetas:
-                res = solver.solve(base_theta.with_theta(th))
+                res = selector.solve(base_theta.with_theta(th))
+                select_times.append(res.solve_time)
                 dec = base_theta.decide(res.chosen) if res.feasible else np.full(len(v_theta), -1)
                 val_f1[th] = scores(v_theta.y, dec, nf)["f1"]
             best_theta = max(thetas, key=lambda th: (round(val_f1[th], 6), -th))
@@ -339,7 +393,9 @@ class ShiftAbduction(Benchmark):
                 "objective": res.objective, "secondary": res.secondary, "solve_time": res.solve_time,
                 "coverage": res.objective / len(test) if res.objective is not None else None,
                 "inconsistency_rate": res.inconsistency_rate,
-                "decision_samples": res.stats.get("decision_samples"), **sc}
+                "decision_samples": res.stats.get("decision_samples"),
+                "select_seconds_total": float(sum(select_times)), "select_seconds_max": float(max(select_times)),
+                **sc}
         # theta sweep on test with the fastest exact solver and the heuristic
         for solver_name in ("ip-highs", "heuristic"):
             solver = make_solver(solver_name, **({} if solver_name == "heuristic" else {"time_limit": p["time_limit"]}))
@@ -373,19 +429,20 @@ class ShiftAbduction(Benchmark):
             valid = self._split(xv[:min(3000, len(yv))], yv[:min(3000, len(yv))], shifts, ctx.seed + 11)
             test = self._split(xt[:n], yt[:n], shifts, ctx.seed + 12)
             edges = self._stat_edges(valid)
-            rules = self._fit_rules(valid, p["epsilon"], edges)
-            self._pool = (test, self._flags(test, rules, edges, 6))
+            rules = self._fit_rules(valid, 0.1, edges)
+            rel = self._reliability(valid, self._flags(valid, rules, edges, 6))
+            self._pool = (test, self._flags(test, rules, edges, 6), rel)
         return self._pool
 
     def _run_scale(self, sample: Sample, ctx: RunContext) -> dict[str, Any]:
         p = ctx.params
         m, n = sample.inputs["models"], sample.inputs["samples"]
-        test, flags = self._scaling_pool(ctx)
+        test, flags, rel = self._scaling_pool(ctx)
         rng = np.random.default_rng(ctx.sample_seed(sample.id))
         idx = rng.integers(0, len(test), n)
         split = test.take(idx)
         fl = {k: v[idx] for k, v in flags.items()}
-        problem = self._problem(split, fl, p["scaling_theta"], m)
+        problem = self._problem(split, fl, p["scaling_theta"], m, rel)
         runs: dict[str, dict[str, Any]] = {}
         variants = [(s, True) for s in ("ip-cbc", "ip-highs", "asp", "heuristic")]
         if n <= p["direct_max_samples"]:

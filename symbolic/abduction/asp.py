@@ -138,28 +138,68 @@ class ASPSolver:
     Args:
         time_limit: Seconds for grounding and solving (None: no limit).
         threads: Parallel solver threads (clingo ``-t``).
-        opt_strategy: clingo ``--opt-strategy`` (``"bb"`` branch-and-bound, ``"usc"`` core-guided).
+        opt_strategy: clingo ``--opt-strategy``: ``"usc"`` (core-guided; proves most instances at once),
+            ``"bb"`` (branch-and-bound; good anytime solutions) or ``"auto"`` (default: usc for a quarter of
+            the time limit, at most 10 s, then bb for the rest, keeping the best model of both).
         reduced: Solve the exact option presolve (default) instead of the direct atom-level program.
     """
 
     name = "asp"
 
-    def __init__(self, time_limit: float | None = None, threads: int = 1, opt_strategy: str = "usc",
+    def __init__(self, time_limit: float | None = None, threads: int = 1, opt_strategy: str = "auto",
                  reduced: bool = True) -> None:
         if time_limit is not None and time_limit <= 0:
             raise AbductionInputError(f"time_limit must be positive, got {time_limit!r}")
-        if opt_strategy not in ("bb", "usc"):
-            raise AbductionInputError(f"opt_strategy must be 'bb' or 'usc', got {opt_strategy!r}")
+        if opt_strategy not in ("bb", "usc", "auto"):
+            raise AbductionInputError(f"opt_strategy must be 'auto', 'bb' or 'usc', got {opt_strategy!r}")
         self.time_limit = time_limit
         self.threads = threads
         self.opt_strategy = opt_strategy
         self.reduced = reduced
 
+    def _run(self, clingo: Any, program: str, strategy: str, limit: float | None, best: dict[str, Any],
+             stats: dict[str, Any]) -> dict[str, bool]:
+        """One clingo run; updates ``best`` with any model better than it (costs compare lexicographically)."""
+        t0 = time.perf_counter()
+        ctl = clingo.Control([f"-t{self.threads}", f"--opt-strategy={strategy}", "--opt-mode=opt"])
+        ctl.add("base", [], program)
+        ctl.ground([("base", [])])
+        stats["ground_seconds"] = stats.get("ground_seconds", 0.0) + time.perf_counter() - t0
+
+        def on_model(model: Any) -> None:
+            # copy plain values now: the Model object is invalid after the callback returns
+            cost = list(model.cost)
+            stats["models"] += 1
+            if "cost" in best and cost >= best["cost"]:
+                return
+            best["chosen"] = sorted(s.arguments[0].number for s in model.symbols(shown=True)
+                                    if s.name in ("choose", "pick"))
+            best["cost"] = cost
+
+        timed_out = False
+        with ctl.solve(on_model=on_model, async_=True) as handle:
+            remaining = None if limit is None else max(limit - (time.perf_counter() - t0), 0.01)
+            finished = handle.wait(remaining) if remaining is not None else handle.wait()
+            if not finished:
+                handle.cancel()
+                timed_out = True
+            res = handle.get()
+        summary = _flat_stats(ctl.statistics.get("summary", {}))
+        solving = _flat_stats(ctl.statistics.get("solving", {}).get("solvers", {}))
+        for key in ("times.total", "times.solve", "times.cpu"):
+            if key in summary:
+                name = f"clingo_{key.replace('.', '_')}"
+                stats[name] = stats.get(name, 0.0) + summary[key]
+        for key in ("choices", "conflicts", "restarts"):
+            if key in solving:
+                stats[key] = stats.get(key, 0.0) + solving[key]
+        return {"exhausted": bool(res.exhausted) and not timed_out, "unsatisfiable": bool(res.unsatisfiable),
+                "timed_out": timed_out}
+
     def solve(self, problem: AbductionProblem) -> AbductionResult:
-        """Ground and solve; returns the last (best) model found, proven optimal if the search finished."""
+        """Ground and solve; returns the best model found, proven optimal if a search finished."""
         clingo = _clingo()
         t_start = time.perf_counter()
-        ctl = clingo.Control([f"-t{self.threads}", f"--opt-strategy={self.opt_strategy}", "--opt-mode=opt"])
         om = build_options(problem) if self.reduced else None
         if om is not None and om.decision_samples.size == 0:  # the presolve fixed every sample
             mask = om.atoms(problem, om.fixed)
@@ -170,44 +210,35 @@ class ASPSolver:
                 return AbductionResult(self.name, "infeasible", None, None, (), 0, True, elapsed, stats0)
             return AbductionResult(self.name, "optimal", ev.coverage, ev.secondary if problem.tie_break else None,
                                    tuple(np.flatnonzero(mask).tolist()), ev.n_inconsistent, True, elapsed, stats0)
-        ctl.add("base", [], _option_program(problem, om) if om is not None else to_asp_program(problem, False))
-        ctl.ground([("base", [])])
-        ground = time.perf_counter() - t_start
+        program = _option_program(problem, om) if om is not None else to_asp_program(problem, False)
+        if self.opt_strategy == "auto" and self.time_limit is not None:
+            first = min(0.25 * self.time_limit, 10.0)
+            plan = [("usc", first), ("bb", None)]
+        else:
+            plan = [("usc" if self.opt_strategy == "auto" else self.opt_strategy, None)]
         best: dict[str, Any] = {}
-
-        def on_model(model: Any) -> None:
-            # copy plain values now: the Model object is invalid after the callback returns
-            best["chosen"] = sorted(s.arguments[0].number for s in model.symbols(shown=True)
-                                    if s.name in ("choose", "pick"))
-            best["cost"] = list(model.cost)
-            best["proven"] = bool(model.optimality_proven)
-            best["models"] = best.get("models", 0) + 1
-
-        timed_out = False
-        with ctl.solve(on_model=on_model, async_=True) as handle:
-            remaining = None if self.time_limit is None else max(self.time_limit - ground, 0.01)
-            finished = handle.wait(remaining) if remaining is not None else handle.wait()
-            if not finished:
-                handle.cancel()
-                timed_out = True
-            res = handle.get()
-        stats: dict[str, Any] = {"ground_seconds": ground, "timed_out": timed_out,
-                                 "models": best.get("models", 0), "exhausted": bool(res.exhausted)}
-        summary = _flat_stats(ctl.statistics.get("summary", {}))
-        solving = _flat_stats(ctl.statistics.get("solving", {}).get("solvers", {}))
-        for key in ("times.total", "times.solve", "times.cpu"):
-            if key in summary:
-                stats[f"clingo_{key.replace('.', '_')}"] = summary[key]
-        for key in ("choices", "conflicts", "restarts"):
-            if key in solving:
-                stats[key] = solving[key]
+        stats: dict[str, Any] = {"models": 0, "strategies": []}
+        res_info = {"exhausted": False, "unsatisfiable": False, "timed_out": False}
+        for strategy, share in plan:
+            left = None if self.time_limit is None else self.time_limit - (time.perf_counter() - t_start)
+            if left is not None and left <= 0.01:
+                break
+            limit = left if share is None else min(share, left)
+            info = self._run(clingo, program, strategy, limit, best, stats)
+            stats["strategies"].append(strategy)
+            res_info = info
+            if info["exhausted"] or info["unsatisfiable"]:
+                break
+        res_unsat, timed_out = res_info["unsatisfiable"], res_info["timed_out"]
+        stats["timed_out"] = timed_out
+        stats["exhausted"] = res_info["exhausted"]
         elapsed = time.perf_counter() - t_start
-        if res.unsatisfiable:
+        if res_unsat:
             return AbductionResult(self.name, "infeasible", None, None, (), 0, True, elapsed, stats)
         if "chosen" not in best:
             return AbductionResult(self.name, "unknown", None, None, (), 0, False, elapsed, stats)
         # without optimisation literals (nothing covers, no tie-break) every model is optimal
-        proven = (bool(res.exhausted) or not best["cost"]) and not timed_out
+        proven = (res_info["exhausted"] or not best["cost"]) and not timed_out
         if om is not None:
             picked = om.fixed.copy()
             picked[np.asarray(best["chosen"], dtype=np.int64)] = True
