@@ -164,7 +164,8 @@ class ShiftAbduction(Benchmark):
         Param("threads", int, 1, "torch threads for training and inference (1 is fastest on a busy CPU)", min=1),
     )
     smoke_params = {"train_size": 1500, "epochs": 2, "valid_size": 600, "test_size": 400, "n_test_sets": 2,
-                    "thetas": "0,0.1,0.3", "epsilons": "0.1,0.4", "select_time_limit": 5.0, "time_limit": 20.0, "scaling_models": "2,6",
+                    "thetas": "0,0.1,0.3", "epsilons": "0.1,0.4", "select_time_limit": 5.0,
+                    "time_limit": 20.0, "scaling_models": "2,6",
                     "scaling_samples": "200,800", "direct_max_samples": 200}
     parallel = False
 
