@@ -504,7 +504,8 @@ def raw_llama(path: Path, n_ctx: int = 2048, n_threads: int | None = None, flash
     orig = high.llama_cpp.llama_model_default_params
     high.llama_cpp.llama_model_default_params = model_params
     try:
-        return L.Llama(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads or os.cpu_count(),
+        threads = n_threads or os.cpu_count()
+        return L.Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads,
                        verbose=False, flash_attn=flash_attn)
     finally:
         high.llama_cpp.llama_model_default_params = orig
