@@ -47,6 +47,7 @@ def _common_params(forms: tuple[str, ...], n_tasks: int) -> tuple[Param, ...]:
         Param("max_tokens", int, 0, "tokens per rule (0: the rule form's default)", min=0),
         Param("output_max_tokens", int, 0, "tokens per predicted output (0: the domain's default)", min=0),
         Param("gap", bool, True, "refine: the model also applies its own final rule (rule-application gap)"),
+        Param("n_ctx", int, 0, "llama.cpp context per request (0: the backend's 2048; SmolLM2 allows 8192)", min=0),
         Param("constrained", bool, False, "structured decoding of rules and outputs (not in the paper)"),
         Param("threads", int, 0, "llama.cpp CPU threads (0: the backend's default; 1 is fastest on a busy machine)",
               min=0),
@@ -101,8 +102,11 @@ class _Refinement(Benchmark):
 
                 spec = ctx.model or "default"
                 options = {}
-                if ctx.params.get("threads") and (spec == "default" or spec.startswith("llamacpp/")):
-                    options["n_threads"] = ctx.params["threads"]
+                if spec == "default" or spec.startswith("llamacpp/"):
+                    if ctx.params.get("threads"):
+                        options["n_threads"] = ctx.params["threads"]
+                    if ctx.params.get("n_ctx"):
+                        options["n_ctx"] = ctx.params["n_ctx"]
                 self._model = await asyncio.to_thread(load_model, spec, **options)
         return self._model
 
