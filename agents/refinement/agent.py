@@ -364,23 +364,24 @@ class RefinementAgent:
         return list(await asyncio.gather(*(one(x) for x in inputs)))
 
     async def _predict(self, ep: _Episode, h: Hypothesis | None, inputs: Sequence[Any], lm: bool,
-                       cache: dict[int, list[Outcome]]) -> list[Outcome]:
+                       cache: dict[int, tuple[Hypothesis, list[Outcome]]]) -> list[Outcome]:
         if h is None or h.error is not None:
             why = "no usable rule" if h is None else f"no usable rule: {h.error}"
             return [Outcome(error=why) for _ in inputs]
-        if id(h) not in cache:
+        key = id(h)
+        if key not in cache or cache[key][0] is not h:  # the entry keeps h alive, so ids are not reused
             if lm:
-                cache[id(h)] = await self._lm_apply(ep, h.rule_text, inputs, "sr-predict")
+                outs = await self._lm_apply(ep, h.rule_text, inputs, "sr-predict")
             else:
                 assert self.form is not None
                 try:
-                    cache[id(h)] = await self.form.interpreter.aapply(h.rule, list(inputs))
+                    outs = await self.form.interpreter.aapply(h.rule, list(inputs))
                 except Exception as exc:
-                    cache[id(h)] = [Outcome(error=f"interpreter failed: {exc}") for _ in inputs]
-                ep.note("apply", rule=h.rule_text, code=h.code,
-                        outputs=[o.output if o.ok else None for o in cache[id(h)]],
-                        errors=[o.error for o in cache[id(h)]])
-        return cache[id(h)]
+                    outs = [Outcome(error=f"interpreter failed: {exc}") for _ in inputs]
+                ep.note("apply", rule=h.rule_text, code=h.code, outputs=[o.output if o.ok else None for o in outs],
+                        errors=[o.error for o in outs])
+            cache[key] = (h, outs)
+        return cache[key][1]
 
     async def _refine(self, ep: _Episode, seen: Sequence[Example], inputs: Sequence[Any], seed: int | None,
                       lm_interpreter: bool) -> RefinementResult:
@@ -390,7 +391,7 @@ class RefinementAgent:
                     {"role": "user", "content": prompts.propose(self.domain, seen, instructions)}]
         held: Hypothesis | None = None
         per_iteration: list[list[Any]] = []
-        cache: dict[int, list[Outcome]] = {}
+        cache: dict[int, tuple[Hypothesis, list[Outcome]]] = {}
         stopped = "max_iterations"
         rounds = 0
         for it in range(cfg.iterations):
