@@ -92,3 +92,15 @@ def test_list_functions_and_arc_io_run(tmp_path):
         bench, ctx = make(name, tmp_path, method="sc", n_tasks=2)
         _, outputs, score = run_one(bench, ctx, FakeModel(lambda req, i: "[1, 2]\n\n1 2\n3 4"))
         assert 0.0 <= score["raw_accuracy"] <= 1.0 and score["requests"] == len(outputs["predictions"])
+
+
+def test_acre_asp_form_with_the_ideal_program(tmp_path):
+    bench, ctx = make("refinement-acre", tmp_path, method="refine", rule_form="asp", T=2, N=1, gap=False)
+    bench.setup(ctx)
+    task = bench._tasks[0]
+    from evaluation.refinement.acre import atom
+
+    program = "\n".join(f"blicket({atom(o)})." if s == "on" else f"{{blicket({atom(o)})}}."
+                        for o, s in task.meta["status"].items() if s != "off")
+    _, outputs, score = run_one(bench, ctx, FakeModel(lambda req, i: f"```asp\n{program}\n```"))
+    assert score["raw_accuracy"] == 1.0 and score["seen_perfect"] == 1.0 and outputs["stopped"] == "perfect"
