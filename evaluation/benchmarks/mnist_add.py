@@ -49,14 +49,17 @@ class MnistAdd(Benchmark):
               min=100, max=50000),
         Param("weak_epochs", int, 2, "epochs of abduction + CNN training (supervision=sum)", min=1, max=100),
         Param("weak_batch", int, 64, "images per abduction + gradient step (supervision=sum)", min=2, max=4096),
+        Param("weak_soft_epochs", int, 1, "first epochs trained on soft abduced targets (supervision=sum)",
+              min=0, max=100),
         Param("learn", bool, True, "learn the rule parameters (false: certain rules, s = r = 0)"),
         Param("search", bool, True, "greedy threshold search on the validation examples"),
         Param("max_train", int, 0, "at most this many training examples (0: all)", min=0),
         Param("max_test", int, 0, "at most this many test examples (0: all)", min=0),
         Param("chunk", int, 1000, "test examples per sample (one batched inference each)", min=1),
     )
-    smoke_params = {"k": 2, "cnn_epochs": 1, "cnn_train_images": 5000, "max_train": 1000, "max_test": 500,
-                    "chunk": 250}
+    # A small LeNet-5 (cached like every CNN here), so a cold cache still costs only a minute or two.
+    smoke_params = {"k": 2, "arch": "lenet5", "cnn_epochs": 1, "cnn_train_images": 5000, "max_train": 1000,
+                    "max_test": 500, "chunk": 250}
     smoke_limit = 2
     parallel = False
 
@@ -117,7 +120,7 @@ class MnistAdd(Benchmark):
         else:
             res = train_from_sums(model, x_train, self.train.index, self.train.sum_digits,
                                   transform=p["transform"], epochs=p["weak_epochs"], seed=ctx.seed,
-                                  images_per_batch=p["weak_batch"],
+                                  images_per_batch=p["weak_batch"], soft_epochs=p["weak_soft_epochs"],
                                   true_labels=data.train[1][:p["cnn_train_images"]])
             result_seconds, history = res.seconds, res.history
             torch.save({"model": model.state_dict(), "seconds": res.seconds, "history": res.history}, ckpt)

@@ -48,8 +48,8 @@ class VisualSudoku(Benchmark):
         Param("learn", bool, True, "learn the rule parameters (false: certain rules)"),
         Param("search", bool, True, "greedy threshold search on the validation puzzles"),
     )
-    smoke_params = {"size": 4, "splits": 1, "train_puzzles": 20, "eval_puzzles": 10, "cnn_epochs": 1,
-                    "cnn_train_images": 5000}
+    smoke_params = {"size": 4, "splits": 1, "train_puzzles": 20, "eval_puzzles": 10, "arch": "lenet5",
+                    "cnn_epochs": 1, "cnn_train_images": 5000}
     smoke_limit = 1
     parallel = False
 

@@ -5,8 +5,10 @@ the labels are the first ``size`` digits (0..size−1); a valid puzzle is filled
 admissible labels (restarting on a dead end); an invalid puzzle is a fresh valid one corrupted either
 by swapping cells or by replacing cells with other labels, one change for sure and each further change
 with probability ``corruption_chance`` (at most 10), redrawn until the result is really invalid.
-Every cell gets its own image of its label, drawn without replacement from one MNIST split, so the
-train / valid / test puzzles use the train / valid / test images (no overlap). Ten seeded splits.
+Every cell gets an image of its label drawn from one MNIST split, without replacement until the
+digit's images run out (then a new pass starts: 100 9×9 puzzles need about 900 images per digit), so
+the train / valid / test puzzles use the train / valid / test images (no overlap). 9×9 grids come from
+a shuffled base pattern (see ``_shuffled_grid``). Ten seeded splits.
 """
 
 from __future__ import annotations
@@ -56,6 +58,8 @@ def is_valid(grid: np.ndarray) -> bool:
 
 def _valid_grid(size: int, rng: random.Random) -> np.ndarray:
     box = math.isqrt(size)
+    if size > 4:
+        return _shuffled_grid(size, box, rng)
     while True:
         grid = np.full((size, size), -1, dtype=np.int64)
         options = [[set(range(size)) for _ in range(size)] for _ in range(size)]
@@ -79,6 +83,27 @@ def _valid_grid(size: int, rng: random.Random) -> np.ndarray:
                 break
         if ok:
             return grid
+
+
+def _shuffled_grid(size: int, box: int, rng: random.Random) -> np.ndarray:
+    # Filling a 9×9 grid cell by cell without backtracking (what ViSudo-PC does) almost always hits a
+    # dead end, so 9×9 grids come from the base pattern with shuffled digits, rows within bands,
+    # columns within stacks, bands and stacks (every such grid is valid).
+    def axis() -> list[int]:
+        bands = list(range(box))
+        rng.shuffle(bands)
+        out = []
+        for band in bands:
+            inner = list(range(box))
+            rng.shuffle(inner)
+            out += [band * box + i for i in inner]
+        return out
+
+    digits = list(range(size))
+    rng.shuffle(digits)
+    rows, cols = axis(), axis()
+    base = [[(box * (r % box) + r // box + c) % size for c in range(size)] for r in range(size)]
+    return np.array([[digits[base[r][c]] for c in cols] for r in rows], dtype=np.int64)
 
 
 def _rand_cell(size: int, rng: random.Random, seen: set) -> tuple[int, int]:
@@ -153,15 +178,18 @@ def make_puzzles(labels: np.ndarray, size: int, n_valid: int, n_invalid: int, se
     # Images: per label, a seeded queue of the split's images of that label, consumed without reuse.
     labels = np.asarray(labels)
     nprng = np.random.default_rng(seed)
-    queues = {d: list(nprng.permutation(np.flatnonzero(labels == d))) for d in range(size)}
-    need = np.bincount(cells.ravel(), minlength=size)
+    pools = {d: np.flatnonzero(labels == d) for d in range(size)}
     for d in range(size):
-        if need[d] > len(queues[d]):
-            raise ValueError(f"the split has {len(queues[d])} images of digit {d}, {need[d]} needed")
+        if len(pools[d]) == 0:
+            raise ValueError(f"the split has no images of digit {d}")
+    queues: dict[int, list] = {d: [] for d in range(size)}
     images = np.empty_like(cells)
     flat_c, flat_i = cells.reshape(-1), images.reshape(-1)
     for pos, d in enumerate(flat_c):
-        flat_i[pos] = queues[int(d)].pop()
+        q = queues[int(d)]
+        if not q:  # all images of d used: start a new pass (only 9×9 at 100 puzzles needs this)
+            q.extend(nprng.permutation(pools[int(d)]).tolist())
+        flat_i[pos] = q.pop()
     return PuzzleSet(cells=cells, images=images, valid=valid, notes=notes_t)
 
 

@@ -21,6 +21,7 @@ current CNN and the CNN takes one cross-entropy step on them (abduction is itera
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -195,6 +196,12 @@ def train_from_sums(model: nn.Module, images: np.ndarray, index: np.ndarray, sum
             random CNN every consistent digit is about equally possible, so this starts as learning
             from candidate sets and sharpens into the hard abduction as the CNN learns; hard
             pseudo-labels alone reinforce the random CNN's arbitrary first guesses.
+
+    Each image's loss is weighted by how much the sum tells about it: 1 − entropy/log 10 of the soft
+    target, or, for a hard pseudo-label, its relative necessity 1 − max_{v ≠ d} Π(v) / Π(d). Middle
+    digits of long numbers are unconstrained while the CNN knows nothing (any digit fits some
+    carries), so their near-uniform targets would otherwise pull the CNN towards uniform outputs
+    while the units and leading positions, which the sum does constrain, teach it the digits.
     """
     if epochs < 1:
         raise ValueError(f"epochs must be >= 1, got {epochs}")
@@ -217,7 +224,6 @@ def _train(model, images, index, sums, transform, epochs, images_per_batch, lr, 
     gen = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
-    loss_fn = nn.CrossEntropyLoss()
     start = time.perf_counter()
     history = []
     idx_t = torch.as_tensor(index, dtype=torch.long)
@@ -238,14 +244,20 @@ def _train(model, images, index, sums, transform, epochs, images_per_batch, lr, 
                 pi = transforms.to_possibility(logp.exp(), transform)
                 a, b, _ = abduce(pi[:, 0], pi[:, 1], sums_t[ex], logp[:, 0], logp[:, 1])
                 pseudo = torch.stack([a, b], 1).reshape(-1)
+                ma, mb = max_marginals(pi[:, 0], pi[:, 1], sums_t[ex])
+                poss = torch.stack([ma, mb], 1).reshape(-1, 10)             # Π(d_i = v | sum)
                 if soft:
-                    ma, mb = max_marginals(pi[:, 0], pi[:, 1], sums_t[ex])
-                    target = torch.stack([ma, mb], 1).reshape(-1, 10)
-                    target = target / target.sum(-1, keepdim=True)
-            if soft:
-                loss = -(target * torch.log_softmax(logits, -1)).sum(-1).mean()
-            else:
-                loss = loss_fn(logits, pseudo)
+                    target = poss / poss.sum(-1, keepdim=True)
+                    entropy = -(target * target.clamp_min(1e-12).log()).sum(-1)
+                    weight = 1 - entropy / math.log(10)
+                else:
+                    # necessity of the abduced digit given the sum, relative to its possibility
+                    top = poss.gather(1, pseudo.unsqueeze(1)).squeeze(1).clamp_min(1e-12)
+                    other = poss.scatter(1, pseudo.unsqueeze(1), 0.0).amax(1)
+                    weight = (1 - other / top).clamp_min(0)
+            logq = torch.log_softmax(logits, -1)
+            ce = -(target * logq).sum(-1) if soft else -logq.gather(1, pseudo.unsqueeze(1)).squeeze(1)
+            loss = (weight * ce).sum() / weight.sum().clamp_min(1e-6)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
