@@ -102,3 +102,11 @@ def test_cache_in_front_of_the_real_model(model, tmp_path):
     finally:
         model.cache.close()
         model.cache = None
+
+
+def test_more_replies_than_slots(model):
+    # n=6 on 4 KV slots: two waves, each prefilling the prompt once; seeded, so reproducible.
+    a = model.chat_sync(CODE, n=6, temperature=1.0, seed=2, max_tokens=6)
+    b = model.chat_sync(CODE, n=6, temperature=1.0, seed=2, max_tokens=6)
+    assert len(a) == 6 and [c.text for c in a] == [c.text for c in b]
+    assert all(c.completion_tokens > 0 for c in a)

@@ -133,7 +133,7 @@ def test_kernel_layers_hold_without_the_audit_hook(sb, tmp_path, code):
 def test_memory_bomb(sb):
     r = sb.run("x = bytearray(8 << 30)")
     assert r.status == "memory"
-    r = sb.run("x = []\nwhile True:\n    x.append(' ' * 10**7)")
+    r = sb.run("x = []\nwhile True:\n    x.append(bytearray(10**8))", timeout=10)
     assert r.status == "memory"
 
 
