@@ -9,6 +9,7 @@ Python values copied inside the model callback: clingo ``Model`` objects die wit
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from typing import Any
 
@@ -132,6 +133,63 @@ def _flat_stats(node: Any, prefix: str = "", out: dict[str, Any] | None = None, 
     return out
 
 
+def _solve_events(program: str, strategy: str, threads: int, send: Any) -> list:
+    """Ground and solve; each improving model becomes ``("model", cost, picks)``, then ``("done", ...)``."""
+    import clingo
+
+    out: list = []
+
+    def emit(event: tuple) -> None:
+        if send is None:
+            out.append(event)
+        else:
+            send.send(event)
+
+    t0 = time.perf_counter()
+    ctl = clingo.Control([f"-t{threads}", f"--opt-strategy={strategy}", "--opt-mode=opt"])
+    ctl.add("base", [], program)
+    ctl.ground([("base", [])])
+    ground = time.perf_counter() - t0
+
+    def on_model(model: Any) -> None:
+        # copy plain values now: the Model object is invalid after the callback returns
+        picks = sorted(s.arguments[0].number for s in model.symbols(shown=True) if s.name in ("choose", "pick"))
+        emit(("model", list(model.cost), picks))
+
+    res = ctl.solve(on_model=on_model)
+    summary = _flat_stats(ctl.statistics.get("summary", {}))
+    solving = _flat_stats(ctl.statistics.get("solving", {}).get("solvers", {}))
+    st = {"ground_seconds": ground}
+    for key in ("times.total", "times.solve", "times.cpu"):
+        if key in summary:
+            st[f"clingo_{key.replace('.', '_')}"] = summary[key]
+    for key in ("choices", "conflicts", "restarts"):
+        if key in solving:
+            st[key] = solving[key]
+    emit(("done", bool(res.exhausted), bool(res.unsatisfiable), st))
+    return out
+
+
+def _child(program: str, strategy: str, threads: int, send: Any) -> None:
+    try:
+        _solve_events(program, strategy, threads, send)
+    finally:
+        send.close()
+
+
+def _consume(events: list, best: dict[str, Any], stats: dict[str, Any]) -> dict[str, bool]:
+    info = {"exhausted": False, "unsatisfiable": False, "timed_out": False}
+    for event in events:
+        if event[0] == "model":
+            stats["models"] += 1
+            if "cost" not in best or event[1] < best["cost"]:
+                best["cost"], best["chosen"] = event[1], event[2]
+        else:
+            info = {"exhausted": event[1], "unsatisfiable": event[2], "timed_out": False}
+            stats.update({k: stats.get(k, 0.0) + v for k, v in event[3].items()})
+    return info
+
+
 class ASPSolver:
     """Exact answer-set-programming solver (clingo).
 
@@ -159,42 +217,42 @@ class ASPSolver:
 
     def _run(self, clingo: Any, program: str, strategy: str, limit: float | None, best: dict[str, Any],
              stats: dict[str, Any]) -> dict[str, bool]:
-        """One clingo run; updates ``best`` with any model better than it (costs compare lexicographically)."""
-        t0 = time.perf_counter()
-        ctl = clingo.Control([f"-t{self.threads}", f"--opt-strategy={strategy}", "--opt-mode=opt"])
-        ctl.add("base", [], program)
-        ctl.ground([("base", [])])
-        stats["ground_seconds"] = stats.get("ground_seconds", 0.0) + time.perf_counter() - t0
+        """One clingo run; updates ``best`` with any model better than it (costs compare lexicographically).
 
-        def on_model(model: Any) -> None:
-            # copy plain values now: the Model object is invalid after the callback returns
-            cost = list(model.cost)
-            stats["models"] += 1
-            if "cost" in best and cost >= best["cost"]:
-                return
-            best["chosen"] = sorted(s.arguments[0].number for s in model.symbols(shown=True)
-                                    if s.name in ("choose", "pick"))
-            best["cost"] = cost
-
-        timed_out = False
-        with ctl.solve(on_model=on_model, async_=True) as handle:
-            remaining = None if limit is None else max(limit - (time.perf_counter() - t0), 0.01)
-            finished = handle.wait(remaining) if remaining is not None else handle.wait()
-            if not finished:
-                handle.cancel()
-                timed_out = True
-            res = handle.get()
-        summary = _flat_stats(ctl.statistics.get("summary", {}))
-        solving = _flat_stats(ctl.statistics.get("solving", {}).get("solvers", {}))
-        for key in ("times.total", "times.solve", "times.cpu"):
-            if key in summary:
-                name = f"clingo_{key.replace('.', '_')}"
-                stats[name] = stats.get(name, 0.0) + summary[key]
-        for key in ("choices", "conflicts", "restarts"):
-            if key in solving:
-                stats[key] = stats.get(key, 0.0) + solving[key]
-        return {"exhausted": bool(res.exhausted) and not timed_out, "unsatisfiable": bool(res.unsatisfiable),
-                "timed_out": timed_out}
+        With a time limit the run happens in a forked child process that is killed at the deadline:
+        clingo's ``cancel`` can block for many seconds inside branch-and-bound on large aggregates.
+        """
+        if limit is None:
+            events = _solve_events(program, strategy, self.threads, None)
+            return _consume(events, best, stats)
+        ctx = multiprocessing.get_context("fork")
+        recv, send = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_child, args=(program, strategy, self.threads, send), daemon=True)
+        proc.start()
+        send.close()
+        deadline = time.perf_counter() + limit
+        info = {"exhausted": False, "unsatisfiable": False, "timed_out": True}
+        try:
+            while True:
+                left = deadline - time.perf_counter()
+                if left <= 0 or not recv.poll(left):
+                    break
+                try:
+                    event = recv.recv()
+                except EOFError:
+                    info["timed_out"] = False
+                    break
+                if event[0] == "done":
+                    info = {"exhausted": event[1], "unsatisfiable": event[2], "timed_out": False}
+                    stats.update({k: stats.get(k, 0.0) + v for k, v in event[3].items()})
+                    break
+                _consume([event], best, stats)
+        finally:
+            if proc.is_alive():
+                proc.kill()
+            proc.join()
+            recv.close()
+        return info
 
     def solve(self, problem: AbductionProblem) -> AbductionResult:
         """Ground and solve; returns the best model found, proven optimal if a search finished."""
