@@ -172,3 +172,15 @@ def test_result_is_plain_and_serializable():
         res = solve(p, name)
         json.dumps(res.to_dict(with_chosen=True))
         assert pickle.loads(pickle.dumps(res)) == res
+
+
+def test_time_limited_asp_runs_in_a_child_and_agrees():
+    problem = random_problem(7, 40, 3, 0.1)
+    ref = solve(problem, "ip-highs")
+    for strategy in ("auto", "bb", "usc"):
+        res = ASPSolver(time_limit=30, opt_strategy=strategy).solve(problem)
+        assert res.optimal and (res.objective, res.secondary) == (ref.objective, ref.secondary), strategy
+    with pytest.raises(AbductionInputError, match="opt_strategy"):
+        ASPSolver(opt_strategy="magic")
+    with pytest.raises(AbductionInputError, match="time_limit"):
+        IPSolver(time_limit=0)
