@@ -164,7 +164,7 @@ class Sandbox:
     Args:
         workers: Number of worker processes (calls from several threads/coroutines run in parallel).
         timeout: Wall-clock seconds per application (per input of ``apply``; per ``run``).
-        cpu_seconds: CPU seconds per application (default: ``timeout``).
+        cpu_seconds: CPU seconds per application (default: the wall-clock timeout of each call).
         memory_mb: Address-space limit of a worker in MiB.
         output_limit: Most characters of printed output kept per application.
         value_limit: Most bytes of a (pickled) return value.
@@ -191,6 +191,7 @@ class Sandbox:
             raise ValueError(f"timeout must be > 0 seconds, got {timeout}")
         self.timeout = float(timeout)
         self.cpu_seconds = float(cpu_seconds if cpu_seconds is not None else timeout)
+        self._cpu_follows_timeout = cpu_seconds is None
         self.n_workers = workers
         self.max_batches = max_batches
         self._cfg = {"memory_mb": int(memory_mb), "cpu_total": 3600, "fsize_mb": 64,
@@ -259,6 +260,14 @@ class Sandbox:
             self._checkin(w, healthy and failure is None)
         return rows, failure
 
+    def _limits(self, timeout: float | None) -> tuple[float, float]:
+        """(wall, cpu) seconds per application; without an explicit ``cpu_seconds`` the CPU limit
+        follows the call's timeout."""
+        if timeout is not None and timeout <= 0:
+            raise ValueError(f"timeout must be > 0 seconds, got {timeout}")
+        t = float(timeout or self.timeout)
+        return t, (t if self._cpu_follows_timeout else self.cpu_seconds)
+
     # -- public ------------------------------------------------------------------------------------
 
     def apply(self, code: str, func: str, inputs: Iterable[Any], *, unpack: bool = False,
@@ -280,8 +289,7 @@ class Sandbox:
         if not isinstance(code, str) or not isinstance(func, str):
             raise TypeError("code and func must be strings")
         items = list(inputs)
-        t = float(timeout or self.timeout)
-        cpu = min(self.cpu_seconds, t) if timeout else self.cpu_seconds
+        t, cpu = self._limits(timeout)
         out: list[SandboxResult] = []
         while len(out) < len(items):
             rest = items[len(out):]
@@ -301,8 +309,7 @@ class Sandbox:
         """Execute a script; ``stdout`` holds what it printed, ``value`` the variable ``result`` if set."""
         if not isinstance(code, str):
             raise TypeError("code must be a string")
-        t = float(timeout or self.timeout)
-        cpu = min(self.cpu_seconds, t) if timeout else self.cpu_seconds
+        t, cpu = self._limits(timeout)
         rows, failure = self._batch(("run", code, t, cpu), 1, t)
         return rows[0] if rows else _failure_result(failure or "error:no result", t)
 
