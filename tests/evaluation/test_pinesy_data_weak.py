@@ -95,17 +95,18 @@ def test_abduction_rejects_bad_input():
         abduce(pi[..., :9], pi[..., :9], torch.zeros(2, 4, dtype=torch.long))
 
 
+@pytest.mark.slow
 def test_train_from_sums_runs_and_is_seeded():
     """Control flow of weak training on a tiny model (a real CNN is trained by the benchmark)."""
     rng = np.random.default_rng(0)
-    labels = rng.integers(0, 10, 240)
-    images = (np.eye(10, 784)[labels].reshape(-1, 28, 28) + rng.random((240, 28, 28)) * 0.1).astype(np.float32)
+    labels = rng.integers(0, 10, 96)
+    images = (np.eye(10, 784)[labels].reshape(-1, 28, 28) + rng.random((96, 28, 28)) * 0.1).astype(np.float32)
     ds = make_addition_set(labels, k=2, seed=0)
 
     def run():
         torch.manual_seed(0)
         model = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
-        res = train_from_sums(model, images, ds.index, ds.sum_digits, epochs=2, images_per_batch=16,
+        res = train_from_sums(model, images, ds.index, ds.sum_digits, epochs=2, images_per_batch=24,
                               true_labels=labels, lr=0.05)
         return model, res
 

@@ -64,8 +64,9 @@ def test_rule_set_rejects_bad_rules():
 def test_closed_forms_match_engine_kernels(which):
     comp = getattr(_structures(), which)
     k, n = comp.inside.shape
-    lam, rho = _premises(40, n, seed=k + n)
-    t = torch.randint(0, k, (40,), generator=torch.Generator().manual_seed(3))
+    b = 8
+    lam, rho = _premises(b, n, seed=k + n)
+    t = torch.randint(0, k, (b,), generator=torch.Generator().manual_seed(3))
     A = learning_matrix(lam, rho, comp.inside)
     y = torch.nn.functional.one_hot(t, k).float()
     want = kernels.chebyshev_distance(A, y, method="literal")
@@ -79,7 +80,7 @@ def test_closed_forms_match_engine_kernels(which):
     gamma = torch.where(comp.inside.repeat_interleave(2, 1) ^ torch.tensor([False, True]).repeat(n), 1.0, 0.0)
     # Γ rows: (s_i, 1) inside, (1, r_i) outside; inference = min–max product of Γ with (λ1, ρ1, ...).
     gamma = torch.where(gamma.bool(), x.expand_as(gamma), 1.0)
-    dense = kernels.minmax_product(gamma.expand(40, -1, -1), torch.stack([lam, rho], -1).flatten(-2))
+    dense = kernels.minmax_product(gamma.expand(b, -1, -1), torch.stack([lam, rho], -1).flatten(-2))
     torch.testing.assert_close(infer(lam, rho, s, r, comp.inside, comp.groups), dense, rtol=0, atol=0)
 
 
@@ -101,6 +102,7 @@ def test_sum_digits():
     assert carries.tolist() == [[1, 1, 0], [0, 0, 0]]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("k", [1, 3])
 def test_cascade_matches_all_digits_right(k):
     """The cascade predicts exactly the sum of the classifier's arg-max digits (never ambiguous).
@@ -151,6 +153,7 @@ def test_cascade_certain_rules_and_errors():
         AdditionCascade(2, learn=False).fit(pa, pb, da + 10, db)
 
 
+@pytest.mark.slow
 def test_sudoku_constraints_and_cascade():
     assert len(sudoku_constraints(4)) == 56
     assert len(sudoku_constraints(9)) == 810
