@@ -16,7 +16,7 @@ Example::
 """
 
 from agents.llm.base import ChatModel, ChatRequest, Completion, Message, TokenLogprob
-from agents.llm.cache import ChatCache
+from agents.llm.cache import ChatCache, shared_cache_stats
 from agents.llm.constraints import Choice, Constraint, Grammar, JsonSchema, Regex
 from agents.llm.errors import (
     BackendUnavailableError,
@@ -53,4 +53,5 @@ __all__ = [
     "default_gguf_path",
     "load_model",
     "parse_spec",
+    "shared_cache_stats",
 ]

@@ -115,3 +115,13 @@ def resolve_cache(cache: Any, cache_dir: str | os.PathLike | None = None) -> Cha
             _shared[directory] = ChatCache(directory)
         return _shared[directory]
     raise TypeError(f"cache must be True, False, None or a ChatCache, got {type(cache).__name__}")
+
+
+def shared_cache_stats() -> dict[str, Any]:
+    """Hits, misses and hit rate summed over every cache ``load_model(..., cache=True)`` opened in this
+    process (for run headers and results, without holding the model objects)."""
+    hits = sum(c.hits for c in _shared.values())
+    misses = sum(c.misses for c in _shared.values())
+    total = hits + misses
+    return {"hits": hits, "misses": misses, "hit_rate": (hits / total) if total else None,
+            "directories": sorted(_shared)}

@@ -74,6 +74,19 @@ def test_switches(monkeypatch, tmp_path):
         resolve_cache("yes")
 
 
+def test_shared_stats(monkeypatch, tmp_path):
+    from agents.llm import shared_cache_stats
+
+    monkeypatch.delenv("NESY_CACHE", raising=False)
+    m = load_model("fake/x", cache_dir=tmp_path / "shared", replies=["a", "b"])
+    before = shared_cache_stats()
+    m.chat_sync(USER)
+    m.chat_sync(USER)
+    after = shared_cache_stats()
+    assert after["hits"] - before["hits"] == 1 and after["misses"] - before["misses"] == 1
+    assert str(tmp_path / "shared") in after["directories"]
+
+
 def test_clear_and_info(cache):
     m, _ = counting(cache)
     m.chat_sync(USER)
