@@ -269,8 +269,8 @@ def parse_asp_rule(text: str) -> str:
 _OBJECT_RE = f"({'|'.join(COLORS)}) ({'|'.join(MATERIALS)}) ({'|'.join(SHAPES)})"
 #: Constrained decoding (optional condition): what a dict rule, an ASP rule and an answer look like.
 DICT_CONSTRAINT = f"({_OBJECT_RE}: (on|off|undetermined)\n){{1,8}}"
-ASP_CONSTRAINT = (f"((blicket\\({_OBJECT_RE.replace(' ', '_')}\\)\\.|\\{{blicket\\({_OBJECT_RE.replace(' ', '_')}"
-                  "\\)\\}\\.)\n){1,8}")
+ASP_CONSTRAINT = (f"((blicket[(]{_OBJECT_RE.replace(' ', '_')}[)][.]|[{{]blicket[(]{_OBJECT_RE.replace(' ', '_')}"
+                  "[)][}][.])\n){1,8}")
 
 
 def _task_objects(seen: Sequence[Example]) -> list[str]:
@@ -286,7 +286,7 @@ def dict_constraint(seen: Sequence[Example]) -> str:
 def asp_constraint(seen: Sequence[Example]) -> str:
     """An ASP rule of facts and choices over this task's objects only."""
     atoms = "|".join(atom(o) for o in _task_objects(seen))
-    return f"((blicket\\(({atoms})\\)\\.|\\{{blicket\\(({atoms})\\)\\}}\\.)\n){{1,{len(atoms.split('|'))}}}"
+    return f"((blicket[(]({atoms})[)][.]|[{{]blicket[(]({atoms})[)][}}][.])\n){{1,{len(atoms.split('|'))}}}"
 
 
 LABEL_CONSTRAINT = "on|off|undetermined"

@@ -105,5 +105,5 @@ def list_functions_domain(python_timeout: float = 2.0) -> Domain:
         format_input=format_list, format_output=format_list, parse_output=parse_int_list,
         output_instructions="Answer with the output list only, like [1, 2, 3].",
         forms={"python": py}, formal=None, python_signature=signature, output_max_tokens=60,
-        output_constraint="\\[([0-9]{1,3}(, [0-9]{1,3}){0,20})?\\]",
+        output_constraint="[\\[]([0-9]{1,3}(, [0-9]{1,3}){0,20})?[\\]]",
     )

@@ -298,7 +298,7 @@ GRAMMAR_INSTRUCTIONS = (
 _COLOR_RE = f"({'|'.join(COLORS)})"
 #: Constrained decoding (optional condition): grammar lines, and a sequence of colors.
 GRAMMAR_CONSTRAINT = (f"([a-z]+( [a-z]+){{0,4}} -> ({_COLOR_RE}|[a-z])( ({_COLOR_RE}|[a-z])){{0,5}}"
-                      "( \\(priority [0-9]\\))?\n){1,10}")
+                      "( [(]priority [0-9][)])?\n){1,10}")
 OUTPUT_CONSTRAINT = f"{_COLOR_RE}( {_COLOR_RE}){{0,29}}"
 
 
@@ -307,7 +307,7 @@ def grammar_constraint(seen: Sequence[Example]) -> str:
     words = "|".join(sorted({w for e in seen for w in e.input}) + ["x", "y", "z"])
     colors = "|".join(sorted({c for e in seen for c in e.output}) + ["x", "y", "z"])
     return (f"(({words})( ({words})){{0,4}} -> ({colors})( ({colors})){{0,5}}"
-            "( \\(priority [0-9]\\))?\n){1,10}")
+            "( [(]priority [0-9][)])?\n){1,10}")
 
 
 def output_constraint(seen: Sequence[Example]) -> str:
