@@ -33,16 +33,16 @@ def test_training_learns_is_seeded_and_resumes_from_checkpoint(tmp_path):
     ckpt = tmp_path / "m.pt"
     torch.manual_seed(0)
     a = LeNet5()
-    res = train_classifier(a, train, valid, epochs=2, seed=0, checkpoint=ckpt, progress=False)
+    res = train_classifier(a, train, valid, epochs=2, batch_size=32, seed=0, checkpoint=ckpt, progress=False)
     assert res.best_valid_accuracy > 0.75 and len(res.history) == 2 and ckpt.exists()
     torch.manual_seed(0)
     b = LeNet5()
-    train_classifier(b, train, valid, epochs=2, seed=0, progress=False)
+    train_classifier(b, train, valid, epochs=2, batch_size=32, seed=0, progress=False)
     pa, pb = predict_proba(a, valid[0][:50]), predict_proba(b, valid[0][:50])
     assert np.allclose(pa, pb, atol=1e-6)  # same seed, same weights
     assert np.allclose(pa.sum(1), 1.0, atol=1e-5)
     c = LeNet5()
-    again = train_classifier(c, train, valid, epochs=2, seed=0, checkpoint=ckpt, progress=False)
+    again = train_classifier(c, train, valid, epochs=2, batch_size=32, seed=0, checkpoint=ckpt, progress=False)
     assert again.resumed and accuracy(c, *valid) == pytest.approx(res.best_valid_accuracy)
 
 
