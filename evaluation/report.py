@@ -13,7 +13,7 @@ from typing import Any
 from evaluation.errors import RunFolderError
 from evaluation.runfolder import HEADER, RESULTS, RunFolder
 
-STANDARD_KEYS = {"benchmark", "params", "seed", "model", "metrics", "timing", "extra", "figures"}
+STANDARD_KEYS = {"benchmark", "params", "seed", "model", "metrics", "timing", "extra", "figures", "llm_cache"}
 
 
 def _fmt(value: Any) -> str:
@@ -74,6 +74,8 @@ def _metric_row(run: dict[str, Any]) -> dict[str, Any]:
             continue
         err = metrics.get(f"{key}_stderr")
         row[key] = f"{_fmt(value)} ± {_fmt(err)}" if isinstance(err, int | float) and err else value
+    if res.get("llm_cache"):
+        row["cache_hit_rate"] = res["llm_cache"].get("hit_rate")
     row["samples"] = res.get("timing", {}).get("n_samples")
     row["wall_s"] = res.get("timing", {}).get("wall_s")
     return row

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import statistics
 import time
 from collections.abc import Mapping
@@ -104,6 +105,7 @@ def _run_benchmark(name: str, params: Mapping[str, Any] | None, *, seed: int, li
     folder = RunFolder(run_dir)
     folder.open(header)
     bench = cls()
+    cache_before = _llm_cache_stats() if cls.uses_model else None
     n_workers = workers or (256 if bench.is_async else 1)
     ctx = RunContext(benchmark=name, params=resolved, seed=seed, run_dir=run_dir, model=model,
                      limit=limit, workers=n_workers, executor=executor)
@@ -159,6 +161,12 @@ def _run_benchmark(name: str, params: Mapping[str, Any] | None, *, seed: int, li
                    "median_sample_s": statistics.median(run_times) if run_times else None},
     }
     results.update(bench.tables(records, ctx) if records else {})
+    if cache_before is not None:
+        after = _llm_cache_stats()
+        hits, misses = after["hits"] - cache_before["hits"], after["misses"] - cache_before["misses"]
+        results["llm_cache"] = {"hits": hits, "misses": misses,
+                                "hit_rate": hits / (hits + misses) if hits + misses else None,
+                                "enabled": os.environ.get("NESY_CACHE", "on").lower() not in ("off", "0", "false")}
     if ctx.extra:
         results["extra"] = ctx.extra
     folder.write_results(results)
@@ -169,6 +177,15 @@ def _run_benchmark(name: str, params: Mapping[str, Any] | None, *, seed: int, li
         raise SampleErrors(f"{len(errors)} of {len(samples)} samples of '{name}' failed (first: "
                            f"{errors[0]['error']}); see {run_dir / 'errors.jsonl'}. Rerun to retry them.")
     return results
+
+
+def _llm_cache_stats() -> dict[str, Any]:
+    # Process-wide counters of the LLM response cache; the run's share is the difference.
+    try:
+        from agents.llm.cache import shared_cache_stats
+    except ImportError:
+        return {"hits": 0, "misses": 0}
+    return shared_cache_stats()
 
 
 def run_suite(suite: str, *, seed: int = 0, out: str | Path | None = None, model: str | None = None,

