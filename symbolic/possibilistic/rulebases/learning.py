@@ -339,6 +339,14 @@ def learn_parameters_batched(lam: torch.Tensor, rho: torch.Tensor, inside: torch
     keep = distances < thresholds.unsqueeze(1)
     if not bool(keep.any(1).all()):
         raise ValueError("a threshold keeps no training example for some rule set")
+    # Only kept examples matter: move them to the front and drop the columns no rule set needs.
+    m = int(keep.sum(1).max())
+    order = torch.argsort(keep.to(torch.int8), dim=1, descending=True, stable=True)[:, :m]
+    keep = torch.gather(keep, 1, order)
+    lam = torch.gather(lam, 1, order.unsqueeze(-1).expand(-1, -1, n))
+    rho = torch.gather(rho, 1, order.unsqueeze(-1).expand(-1, -1, n))
+    target, distances = torch.gather(target, 1, order), torch.gather(distances, 1, order)
+    b = m
     A = learning_matrix(lam.reshape(-1, n), rho.reshape(-1, n), inside).reshape(f_count, b, k, 2 * n)
     y_hat = chebyshev_approximations(lam.reshape(-1, n), rho.reshape(-1, n), inside, target.reshape(-1),
                                      distances.reshape(-1), groups).reshape(f_count, b, k)

@@ -214,7 +214,10 @@ class SudokuCascade:
             self.v_ = learn_parameters(lv, rv, self._vinside, v_target, dv, max(th[1], mins2))
             return kept, mins1, mins2
 
-        kept, m1, m2 = fit_with((0.0, 0.0))
+        # The pairs' minimal thresholds come from their distances alone; the validity rule's needs the
+        # pairs learned at the family minimum (where the search starts anyway).
+        m1 = max(min_threshold(self._dists[:, f], self.grid) for f in range(self._dists.shape[1]))
+        kept, _, m2 = fit_with((m1, 0.0))
         mins = [m1, m2]
         best = (m1, m2)
         log = []
