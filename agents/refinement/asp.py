@@ -8,7 +8,6 @@ A program with no answer set, a syntax error, or a solve that runs out of time i
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -71,12 +70,9 @@ class AspInterpreter(Interpreter):
 
             left = max(0.05, self.timeout - (time.monotonic() - start))
             with ctl.solve(on_model=on_model, async_=True) as handle:
-                timer = threading.Timer(left, handle.cancel)
-                timer.start()
-                try:
-                    result = handle.get()
-                finally:
-                    timer.cancel()
+                if not handle.wait(left):  # cancel from this thread: no timer racing the handle's end
+                    handle.cancel()
+                result = handle.get()
             if result.interrupted and len(seen) < 2:
                 return Outcome(error=f"clingo ran out of time ({self.timeout:g}s)")
             if not seen:
