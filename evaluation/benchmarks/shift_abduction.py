@@ -156,8 +156,10 @@ class ShiftAbduction(Benchmark):
         Param("n_test_sets", int, 15, "number of test sets (the first n of 15)", min=1, max=15),
         Param("epsilons", float, [0.05, 0.1, 0.2, 0.4, 0.7, 1.0], "EDCR recall budgets tried (chosen on validation)",
               min=0.0, max=1.0, multiple=True),
-        Param("weights", str, "reliability", "tie-break weights: validation precision of the prediction's cell "
-              "(source, flagged, label, confidence band) or the raw confidence", choices=("reliability", "confidence")),
+        Param("weights", str, "logodds", "tie-break weights from the held-out precision p of the prediction's cell "
+              "(source, flagged, label, confidence band): 'logodds' = max(0, log((K-1)p/(1-p))) scaled to [0, 1] "
+              "(optimal weighted plurality for independent experts), 'reliability' = p, or the raw 'confidence'",
+              choices=("logodds", "reliability", "confidence")),
         Param("thetas", float, [0.0, 0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.7, 1.0], "theta grid", min=0.0, max=1.0,
               multiple=True),
         Param("solvers", str, list(SOLVERS), "abduction solvers", choices=SOLVERS, multiple=True),
@@ -276,8 +278,13 @@ class ShiftAbduction(Benchmark):
         name = f"{MODEL_NAMES[k]}.{head}"
         return pred, flags[name].astype(np.int64) * 1000 + pred * 10 + band
 
-    def _reliability(self, split: _Split, flags) -> dict[str, dict[int, float]]:
-        """Smoothed precision of each (source, flagged, predicted label, confidence band) cell on held-out data."""
+    def _reliability(self, split: _Split, flags, kind: str = "logodds") -> dict[str, dict[int, float]]:
+        """Weights per (source, flagged, predicted label, confidence band) cell from held-out precision.
+
+        ``reliability``: the smoothed precision p. ``logodds``: ``max(0, log((K-1) p / (1-p)))`` divided by
+        its value at p = 0.995, i.e. the weights of the optimal weighted plurality vote of independent
+        experts with K classes (Nitzan & Paroush), clipped at chance level and scaled to [0, 1].
+        """
         table = {}
         for k, name in enumerate(MODEL_NAMES[:len(split.fine)]):
             for head, truth in (("fine", split.y), ("coarse", split.yc)):
@@ -287,8 +294,16 @@ class ShiftAbduction(Benchmark):
                 n = np.bincount(inv)
                 c = np.bincount(inv, weights=correct)
                 overall = (correct.sum() + 1) / (len(correct) + 2)
-                table[f"{name}.{head}"] = {"keys": keys, "values": (c + 2 * overall) / (n + 2),
-                                           "default": float(overall)}
+                values, default = (c + 2 * overall) / (n + 2), float(overall)
+                if kind == "logodds":
+                    n_cls = len(self.fine_names) if head == "fine" else len(self.coarse_names)
+
+                    def lo(q, n_cls=n_cls):
+                        q = np.clip(q, 1e-3, 0.995)
+                        return np.maximum(0.0, np.log((n_cls - 1) * q / (1 - q))) / np.log((n_cls - 1) * 0.995 / 0.005)
+
+                    values, default = lo(values), float(lo(np.array(default)))
+                table[f"{name}.{head}"] = {"keys": keys, "values": values, "default": default}
         return table
 
     def _problem(self, split: _Split, flags, theta: float, n_models: int,
@@ -346,7 +361,7 @@ class ShiftAbduction(Benchmark):
             rules = self._fit_rules(v_rule, eps, edges)
             flags_rule = self._flags(v_rule, rules, edges, 6)
             flags_theta = self._flags(v_theta, rules, edges, 6)
-            rel = self._reliability(v_rule, flags_rule) if p["weights"] == "reliability" else None
+            rel = self._reliability(v_rule, flags_rule, p["weights"]) if p["weights"] != "confidence" else None
             prob = self._problem(v_theta, flags_theta, thetas[0], 6, rel)
             heur = make_solver("heuristic")
             eps_scores[eps] = max(_criterion(scores(v_theta.y, prob.decide(heur.solve(prob.with_theta(th)).chosen), nf))
@@ -449,7 +464,8 @@ class ShiftAbduction(Benchmark):
             test = self._split(xt[:n], yt[:n], shifts, ctx.seed + 12)
             edges = self._stat_edges(valid)
             rules = self._fit_rules(valid, 0.1, edges)
-            rel = self._reliability(valid, self._flags(valid, rules, edges, 6))
+            rel = None if p["weights"] == "confidence" else \
+                self._reliability(valid, self._flags(valid, rules, edges, 6), p["weights"])
             self._pool = (test, self._flags(test, rules, edges, 6), rel)
         return self._pool
 
