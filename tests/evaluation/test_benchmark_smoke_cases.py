@@ -29,3 +29,15 @@ def test_possibilistic_kernels_smoke_case(tmp_path):
     m = res["metrics"]
     assert m["all_agree"] == 1.0  # every batched kernel equals the NumPy loop on the same systems
     assert m["nabla_big_seconds"] > 0 and m["nabla_literal_over_fast"] > 1
+
+
+@pytest.mark.slow
+def test_shift_abduction_smoke_case(tmp_path):
+    cls = registry.get("shift-abduction")
+    res = run_benchmark("shift-abduction", dict(cls.smoke_params), limit=cls.smoke_limit, out=tmp_path,
+                        progress=False)
+    m = res["metrics"]
+    assert "f1_gain_vs_best_single" in m and "accuracy_gain_vs_best_single" in m
+    rows = res["per_test_set"]
+    assert len(rows) == cls.smoke_params["n_test_sets"]
+    assert list((tmp_path / "artifacts").glob("*.png"))
