@@ -26,9 +26,13 @@ def cache_disabled_by_env() -> bool:
 
 
 def default_cache_dir() -> Path:
-    """``$NESY_CACHE_DIR``, else ``$XDG_CACHE_HOME/nesykit/llm``, else ``~/.cache/nesykit/llm``."""
+    """``$NESY_CACHE_DIR/llm``, else ``$XDG_CACHE_HOME/nesykit/llm``, else ``~/.cache/nesykit/llm``.
+
+    ``$NESY_CACHE_DIR`` is the root of every nesykit cache (trained CNNs, classifiers), so the LLM
+    responses get their own folder under it.
+    """
     if os.environ.get("NESY_CACHE_DIR"):
-        return Path(os.environ["NESY_CACHE_DIR"]).expanduser()
+        return Path(os.environ["NESY_CACHE_DIR"]).expanduser() / "llm"
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "nesykit" / "llm"
 
