@@ -13,6 +13,7 @@ from typing import Any
 from evaluation.errors import RunFolderError
 from evaluation.runfolder import HEADER, RESULTS, RunFolder
 
+MAX_PLOTTED_METRICS = 12
 STANDARD_KEYS = {"benchmark", "params", "seed", "model", "metrics", "timing", "extra", "figures", "llm_cache"}
 
 
@@ -87,9 +88,11 @@ def _plot_group(bench: str, runs: list[dict[str, Any]], out_dir: Path) -> list[P
     import matplotlib.pyplot as plt
 
     paths: list[Path] = []
-    keys = sorted({k for r in runs for k, v in r["results"].get("metrics", {}).items()
-                   if isinstance(v, int | float) and not k.endswith("_stderr") and math.isfinite(v)})
-    if keys:
+    # Bars compare runs; a single run's numbers are in its table (and its benchmark's own plots).
+    keys = list(dict.fromkeys(k for r in runs for k, v in r["results"].get("metrics", {}).items()
+                              if isinstance(v, int | float) and not k.endswith("_stderr") and math.isfinite(v)))
+    keys = keys[:MAX_PLOTTED_METRICS]
+    if keys and len(runs) > 1:
         n = len(keys)
         cols = min(3, n)
         rows = math.ceil(n / cols)
@@ -150,6 +153,9 @@ def write_report(run_dirs: list[str | Path], out_dir: str | Path) -> dict[str, P
         md += [f"## {bench}", ""]
         parts.append(f"<h2>{html.escape(bench)}</h2>")
         rows = [_metric_row(r) for r in group]
+        if len(rows) == 1:
+            # One run: metrics read better as a column than as one very wide row.
+            rows = [{"metric": k, "value": v} for k, v in rows[0].items()]
         md.append(_md_table(rows))
         parts.append(_html_table(rows))
         params = [{"run": r["dir"].name, **r["results"].get("params", {})} for r in group]

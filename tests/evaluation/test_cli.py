@@ -54,7 +54,7 @@ def test_run_and_report_through_the_cli(tmp_path):
     md = (rep / "report.md").read_text()
     assert "toy-noisy-squares" in md and "| run |" in md
     html = (rep / "report.html").read_text()
-    assert html.count("data:image/png;base64,") >= 1  # plots are embedded: the page is self-contained
+    assert html.count("data:image/png;base64,") >= 2  # plots are embedded: the page is self-contained
     assert (rep / "toy-noisy-squares-metrics.png").stat().st_size > 1000
 
 
