@@ -36,6 +36,7 @@ import torch
 from sklearn.metrics import f1_score
 
 from evaluation.benchmark import Benchmark, RunContext, Sample, register
+from evaluation.cache import cache_root
 from evaluation.params import Param
 from perception.datasets import load_fashion_mnist, load_mnist
 from perception.shift import (
@@ -74,10 +75,7 @@ CACHE_VERSION = "1"
 
 def cache_dir() -> Path:
     """Where trained classifiers are kept (``$NESY_CACHE_DIR`` or ``~/.cache/nesykit``)."""
-    root = os.environ.get("NESY_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "nesykit")
-    path = Path(root) / "shift_abduction"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return cache_root("shift_abduction")
 
 
 def scores(y: np.ndarray, pred: np.ndarray, n_classes: int) -> dict[str, float]:

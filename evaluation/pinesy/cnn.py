@@ -11,20 +11,19 @@ Cache folder: ``$NESY_CACHE_DIR`` if set, else ``~/.cache/nesykit``; entries liv
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from evaluation.cache import cache_root
 from perception.datasets import Splits, load_mnist
 
 
 def cache_dir() -> Path:
     """Root of the shared nesykit cache (``$NESY_CACHE_DIR`` or ``~/.cache/nesykit``)."""
-    root = os.environ.get("NESY_CACHE_DIR")
-    return Path(root).expanduser() if root else Path.home() / ".cache" / "nesykit"
+    return cache_root()
 
 
 @dataclass
