@@ -110,3 +110,26 @@ def test_more_replies_than_slots(model):
     b = model.chat_sync(CODE, n=6, temperature=1.0, seed=2, max_tokens=6)
     assert len(a) == 6 and [c.text for c in a] == [c.text for c in b]
     assert all(c.completion_tokens > 0 for c in a)
+
+
+@pytest.mark.parametrize("pattern", [r"[0-9]+\.[0-9]", r"(?:yes|no)", r"(?:ab|cd)\.(?:txt|py)", r"a[.\]]b"])
+def test_regex_syntax_llamacpp_grammars_mishandle_is_rewritten(model, pattern):
+    # Escaped punctuation and non-capturing groups used to be rejected by llama.cpp's grammar parser.
+    import re
+
+    [c] = model.chat_sync([{"role": "user", "content": "Answer."}], max_tokens=24, constraint=pattern)
+    assert c.finish_reason == "stop" and c.error is None, (c.text, c.error)
+    assert re.fullmatch(pattern, c.text)
+
+
+def test_normalized_regex_matches_the_same_strings():
+    import re
+
+    from agents.llm.gbnf import _normalize_regex
+
+    cases = {r"(?:ab|c)+\.x": ["ab.x", "cab.x", "abx", "a.x"], r"[\].]\-\(": ["].-(", "..-(", "x.-("]}
+    for pattern, strings in cases.items():
+        rewritten = _normalize_regex(pattern)
+        assert "(?:" not in rewritten
+        for s in strings:
+            assert bool(re.fullmatch(pattern, s)) == bool(re.fullmatch(rewritten, s)), (pattern, rewritten, s)
