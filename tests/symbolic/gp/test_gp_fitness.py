@@ -30,8 +30,12 @@ def test_log_loss_equals_gplearn_definition(seed):
     # Exact definition: mean of -log sigmoid(+-z), each clipped at gplearn's 1e-15 probability floor.
     exact = np.clip(np.logaddexp(0.0, -(2 * y - 1) * z), -np.log1p(-1e-15), -np.log(1e-15)).mean()
     assert ours == pytest.approx(exact, rel=1e-12, abs=1e-12)
-    # gplearn computes 1 - sigmoid(z) directly, which loses digits for large |z|: agree to 1e-4.
-    assert ours == pytest.approx(_gplearn_log_loss(y, z), rel=1e-4)
+    # gplearn computes 1 - sigmoid(z) directly, which loses digits for large |z| (a seed was found
+    # where the mean differs by 1.4e-4 relative): compare the definitions where gplearn is well-conditioned.
+    ok = np.abs(z) < 20
+    if ok.any():
+        exact_ok = np.logaddexp(0.0, -(2 * y[ok] - 1) * z[ok]).mean()
+        assert exact_ok == pytest.approx(_gplearn_log_loss(y[ok], z[ok]), rel=1e-6)
 
 
 @settings(max_examples=40, deadline=None)
