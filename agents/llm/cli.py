@@ -83,14 +83,21 @@ async def bench_model(model: str, concurrency: int = 8, requests: int | None = N
     m = load_model(model, cache=False, **options)
     res: dict[str, Any] = {"model": m.spec, "concurrency": concurrency, "requests": requests,
                            "max_tokens": max_tokens}
-    rawm = None
+    rawv: list[float] = []
     if raw and m.spec.startswith("llamacpp/"):
-        from agents.llm.backends.llamacpp import raw_llama
+        # The baseline runs in its own process: two llama.cpp contexts driven from different threads
+        # of one process keep two spinning OpenMP teams on the same cores, which cut both to about a
+        # third of their speed here (70 -> 25 tok/s), so an in-process baseline measures contention.
+        import concurrent.futures as cf
+        import multiprocessing as mp
 
-        rawm = raw_llama(m.path, n_ctx=m.context_length, n_threads=m.n_threads)
+        texts = [m.render(_prompt(i)[0:1]) for i in range(requests)]
+        with cf.ProcessPoolExecutor(1, mp_context=mp.get_context("spawn")) as pool:
+            rawv = pool.submit(_raw_single_tok_s, str(m.path), m.context_length, m.n_threads, texts,
+                               max_tokens, repeats).result()
     try:
         await m.chat(_prompt(0), max_tokens=4)  # warm-up
-        single, conc, rawv, ttft = [], [], [], []
+        single, conc, ttft = [], [], []
         for _ in range(repeats):
             t = time.perf_counter()
             toks = 0
@@ -98,14 +105,6 @@ async def bench_model(model: str, concurrency: int = 8, requests: int | None = N
                 [c] = await m.chat(_prompt(i), max_tokens=max_tokens)
                 toks += c.completion_tokens
             single.append(toks / (time.perf_counter() - t))
-            if rawm is not None:
-                t = time.perf_counter()
-                toks = 0
-                for i in range(requests):
-                    text = m.render(_prompt(i)[0:1])
-                    r = rawm.create_completion(text, max_tokens=max_tokens, temperature=0.0)
-                    toks += r["usage"]["completion_tokens"]
-                rawv.append(toks / (time.perf_counter() - t))
             async def one(i: int, sem: asyncio.Semaphore) -> int:
                 async with sem:
                     [c] = await m.chat(_prompt(i), max_tokens=max_tokens)
@@ -140,9 +139,26 @@ async def bench_model(model: str, concurrency: int = 8, requests: int | None = N
             m.cache = None
     finally:
         await m.aclose()
-        if rawm is not None:
-            rawm.close()
     return res
+
+
+def _raw_single_tok_s(path: str, n_ctx: int, n_threads: int, texts: list[str], max_tokens: int,
+                      repeats: int) -> list[float]:
+    """Tokens/s of a plain ``llama_cpp.Llama`` on ``texts``, one request at a time (run in a subprocess)."""
+    from pathlib import Path
+
+    from agents.llm.backends.llamacpp import raw_llama
+
+    llm = raw_llama(Path(path), n_ctx=n_ctx, n_threads=n_threads)
+    llm.create_completion(texts[0], max_tokens=4, temperature=0.0)  # warm-up, as for our model
+    out = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        toks = sum(llm.create_completion(x, max_tokens=max_tokens, temperature=0.0)["usage"]["completion_tokens"]
+                   for x in texts)
+        out.append(toks / (time.perf_counter() - t))
+    llm.close()
+    return out
 
 
 @llm_app.command("bench")
