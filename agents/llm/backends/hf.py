@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from agents.llm.backends import resolve_from_thread
 from agents.llm.base import ChatModel, ChatRequest, Completion, TokenLogprob
 from agents.llm.constraints import Choice, Constraint, Grammar, JsonSchema, Regex
 from agents.llm.errors import ContextLengthError, LLMError, ModelNotFoundError, RequestError
@@ -315,14 +316,4 @@ def _plain_greedy(req: ChatRequest) -> bool:
 
 
 def _resolve(job: _Job, result: Any = None, exc: BaseException | None = None) -> None:
-    def set_it() -> None:
-        if not job.future.done():
-            if exc is not None:
-                job.future.set_exception(exc)
-            else:
-                job.future.set_result(result)
-
-    try:
-        job.loop.call_soon_threadsafe(set_it)
-    except RuntimeError:
-        pass
+    resolve_from_thread(job.loop, job.future, result, exc)

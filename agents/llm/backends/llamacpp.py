@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from agents.llm.backends import resolve_from_thread
 from agents.llm.base import ChatModel, ChatRequest, Completion, TokenLogprob
 from agents.llm.errors import BackendUnavailableError, ContextLengthError, LLMError, ModelNotFoundError
 
@@ -478,18 +479,7 @@ class LlamaCppModel(ChatModel):
 
     @staticmethod
     def _resolve(job: _Job, result: Any = None, exc: BaseException | None = None) -> None:
-        def set_it() -> None:
-            if job.future.done():
-                return
-            if exc is not None:
-                job.future.set_exception(exc)
-            else:
-                job.future.set_result(result)
-
-        try:
-            job.loop.call_soon_threadsafe(set_it)
-        except RuntimeError:  # the caller's loop is gone
-            pass
+        resolve_from_thread(job.loop, job.future, result, exc)
 
 
 def raw_llama(path: Path, n_ctx: int = 2048, n_threads: int | None = None, flash_attn: bool = False) -> Any:
