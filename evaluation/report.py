@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from evaluation.errors import RunFolderError
+from evaluation.plotting import pyplot, save_figure
 from evaluation.runfolder import HEADER, RESULTS, RunFolder
 
 MAX_PLOTTED_METRICS = 12
@@ -83,9 +84,7 @@ def _metric_row(run: dict[str, Any]) -> dict[str, Any]:
 
 
 def _plot_group(bench: str, runs: list[dict[str, Any]], out_dir: Path) -> list[Path]:
-    import matplotlib
-    matplotlib.use("Agg")  # headless: reports are written on machines without a display
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     paths: list[Path] = []
     # Bars compare runs; a single run's numbers are in its table (and its benchmark's own plots).
@@ -107,11 +106,7 @@ def _plot_group(bench: str, runs: list[dict[str, Any]], out_dir: Path) -> list[P
         for ax in list(axes.flat)[n:]:
             ax.axis("off")
         fig.suptitle(bench)
-        fig.tight_layout()
-        path = out_dir / f"{bench}-metrics.png"
-        fig.savefig(path, dpi=90)
-        plt.close(fig)
-        paths.append(path)
+        paths.append(save_figure(fig, out_dir / f"{bench}-metrics.png"))
     times = []
     for r in runs:
         folder = RunFolder(r["dir"])
@@ -126,11 +121,7 @@ def _plot_group(bench: str, runs: list[dict[str, Any]], out_dir: Path) -> list[P
         ax.set_ylabel("samples")
         ax.legend(fontsize=7)
         ax.set_title(f"{bench}: time per sample")
-        fig.tight_layout()
-        path = out_dir / f"{bench}-sample-times.png"
-        fig.savefig(path, dpi=90)
-        plt.close(fig)
-        paths.append(path)
+        paths.append(save_figure(fig, out_dir / f"{bench}-sample-times.png"))
     return paths
 
 

@@ -25,6 +25,7 @@ import numpy as np
 from evaluation.benchmark import Benchmark, RunContext, Sample, register
 from evaluation.errors import DataNotFoundError
 from evaluation.params import Param
+from evaluation.plotting import pyplot, save_figure
 from perception.mlp import (
     NonFiniteTrainingError,
     count_parameters,
@@ -381,9 +382,7 @@ class ActivationDiscovery(Benchmark):
         return m
 
     def finalize(self, results: dict[str, Any], records: list[dict[str, Any]], ctx: RunContext) -> None:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        plt = pyplot()
 
         models = results.get("models") or []
         figures = []
@@ -399,9 +398,7 @@ class ActivationDiscovery(Benchmark):
                 ax.set_ylabel("test accuracy (%)")
                 ax.set_title(ds)
             axes[0][-1].legend(fontsize=6, loc="lower right")
-            fig.tight_layout()
-            fig.savefig(ctx.artifacts / "accuracy-vs-params.png", dpi=90)
-            plt.close(fig)
+            save_figure(fig, ctx.artifacts / "accuracy-vs-params.png", dpi=90)
             figures.append("accuracy-vs-params.png")
 
             main = list(BASELINES) + ["hybrid-specialist", "hybrid-transfer"]
@@ -417,9 +414,7 @@ class ActivationDiscovery(Benchmark):
             ax.set_ylim(bottom=0.9 * min(r["pes_mean"] for r in models))  # the differences are small
             ax.set_ylabel("PES = AUC / log10(params)")
             ax.legend(fontsize=6)
-            fig.tight_layout()
-            fig.savefig(ctx.artifacts / "pes.png", dpi=90)
-            plt.close(fig)
+            save_figure(fig, ctx.artifacts / "pes.png", dpi=90)
             figures.append("pes.png")
 
         transfer = results.get("transfer") or []
@@ -440,9 +435,7 @@ class ActivationDiscovery(Benchmark):
             ax.set_xlabel("target table (Light + formula)")
             ax.set_ylabel("formula source")
             fig.colorbar(im, ax=ax, label="test accuracy (%)")
-            fig.tight_layout()
-            fig.savefig(ctx.artifacts / "transfer-matrix.png", dpi=90)
-            plt.close(fig)
+            save_figure(fig, ctx.artifacts / "transfer-matrix.png", dpi=90)
             figures.append("transfer-matrix.png")
 
         hist = (results.get("extra") or {}).get("gp_history") or {}
@@ -465,8 +458,6 @@ class ActivationDiscovery(Benchmark):
             ax.set_xlabel("generation")
             ax.set_ylabel("best log loss (10% subsample, GP seed 0)")
             ax.legend(fontsize=6)
-            fig.tight_layout()
-            fig.savefig(ctx.artifacts / "gp-convergence.png", dpi=90)
-            plt.close(fig)
+            save_figure(fig, ctx.artifacts / "gp-convergence.png", dpi=90)
             figures.append("gp-convergence.png")
         results["figures"] = [str(ctx.artifacts / f) for f in figures]

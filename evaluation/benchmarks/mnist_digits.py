@@ -10,6 +10,7 @@ import torch
 
 from evaluation.benchmark import Benchmark, RunContext, Sample, register
 from evaluation.params import Param
+from evaluation.plotting import pyplot, save_figure
 from perception.cnn import ARCHITECTURES, build_cnn, count_parameters
 from perception.datasets import load_mnist
 from perception.training import predict_logits, train_classifier
@@ -79,9 +80,7 @@ class MnistDigits(Benchmark):
         return metrics
 
     def finalize(self, results: dict[str, Any], records: list[dict[str, Any]], ctx: RunContext) -> None:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        plt = pyplot()
 
         history = ctx.extra.get("history") or []
         if not history:
@@ -91,6 +90,4 @@ class MnistDigits(Benchmark):
         ax.set_xlabel("epoch")
         ax.set_ylabel("validation accuracy")
         ax.set_title(f"{ctx.params['arch']} on MNIST")
-        fig.tight_layout()
-        fig.savefig(ctx.artifacts / "training-curve.png", dpi=90)
-        plt.close(fig)
+        save_figure(fig, ctx.artifacts / "training-curve.png", dpi=90)

@@ -38,6 +38,7 @@ from sklearn.metrics import f1_score
 from evaluation.benchmark import Benchmark, RunContext, Sample, register
 from evaluation.cache import cache_root
 from evaluation.params import Param
+from evaluation.plotting import pyplot, save_figure
 from perception.datasets import load_fashion_mnist, load_mnist
 from perception.shift import (
     ARCHITECTURES,
@@ -611,11 +612,7 @@ class ShiftAbduction(Benchmark):
         return {"per_test_set": rows, "scaling": scale_rows, "theta_sweep": sweep_rows}
 
     def finalize(self, results: dict[str, Any], records: list[dict[str, Any]], ctx: RunContext) -> None:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
+        plt = pyplot()
         rows = results.get("per_test_set") or []
         best = results.get("metrics", {}).get("best_abduction_solver")
         if rows and best:
@@ -632,9 +629,7 @@ class ShiftAbduction(Benchmark):
             ax.set_xlabel("test set")
             ax.set_ylabel("relative F1 gain over best single model (%)")
             ax.legend(fontsize=7)
-            fig.tight_layout()
-            fig.savefig(ctx.artifacts / "gain-per-test-set.png", dpi=100)
-            plt.close(fig)
+            save_figure(fig, ctx.artifacts / "gain-per-test-set.png", dpi=100)
         sweep = results.get("theta_sweep") or []
         if sweep:
             fig, ax = plt.subplots(figsize=(5, 3.4))
@@ -645,9 +640,7 @@ class ShiftAbduction(Benchmark):
             ax.set_xlabel("θ (inconsistency-rate threshold)")
             ax.set_ylabel("mean over test sets")
             ax.legend(fontsize=7)
-            fig.tight_layout()
-            fig.savefig(ctx.artifacts / "theta-sweep.png", dpi=100)
-            plt.close(fig)
+            save_figure(fig, ctx.artifacts / "theta-sweep.png", dpi=100)
         scale = results.get("scaling") or []
         if scale:
             fig, ax = plt.subplots(figsize=(6, 4))
@@ -661,6 +654,4 @@ class ShiftAbduction(Benchmark):
             ax.set_xlabel("instance size (atoms = models x 2 heads x samples)")
             ax.set_ylabel("solve time (s)")
             ax.legend(fontsize=7)
-            fig.tight_layout()
-            fig.savefig(ctx.artifacts / "scaling.png", dpi=100)
-            plt.close(fig)
+            save_figure(fig, ctx.artifacts / "scaling.png", dpi=100)
