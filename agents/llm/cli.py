@@ -85,9 +85,9 @@ async def bench_model(model: str, concurrency: int = 8, requests: int | None = N
                            "max_tokens": max_tokens}
     rawv: list[float] = []
     if raw and m.spec.startswith("llamacpp/"):
-        # The baseline runs in its own process: two llama.cpp contexts driven from different threads
-        # of one process keep two spinning OpenMP teams on the same cores, which cut both to about a
-        # third of their speed here (70 -> 25 tok/s), so an in-process baseline measures contention.
+        # The baseline runs in its own process: two llama.cpp contexts in one process each keep a team
+        # of spinning threads on the same cores (with OpenMP builds this cut both to about a third of
+        # their speed here, 70 -> 25 tok/s), so an in-process baseline would measure contention.
         import concurrent.futures as cf
         import multiprocessing as mp
 

@@ -77,15 +77,17 @@ def default_threads() -> int:
     return 1 if busy else cores
 
 
-def model_params() -> Any:
-    """Default model parameters without the "extra buffer types" (weight repacking).
+def model_params(path: Path) -> Any:
+    """Default model parameters, with llama.cpp's extra buffer types only where they are safe.
 
-    With them, llama.cpp built with ``-march=native`` on a CPU that reports AMX repacks the weights
-    for AMX and then crashes (SIGSEGV in the first ``llama_decode``) on VMs that do not grant the AMX
-    tile state, as on the project's machines; the plain CPU path is as fast for this model size.
+    The extra buffer types repack the weights for the AMX/VNNI kernels (about 2x faster decoding
+    here); with a llama.cpp built by GCC 12 without ``scripts/gcc-amx-fix`` they crash the process, so
+    :func:`~agents.llm.backends.llamacpp_buffers.extra_buffers_usable` decides (a probe, remembered).
     """
+    from agents.llm.backends.llamacpp_buffers import extra_buffers_usable
+
     p = L.llama_model_default_params()
-    p.use_extra_bufts = False
+    p.use_extra_bufts = extra_buffers_usable(Path(path))
     return p
 
 
@@ -165,7 +167,7 @@ class LlamaCppModel(ChatModel):
         self.identity = f"llamacpp:{path.resolve()}:{st.st_size}:{int(st.st_mtime)}"
         self.spec = f"llamacpp/{path}"
         self.path = path
-        mparams = model_params()
+        mparams = model_params(path)
         self._model = L.llama_model_load_from_file(str(path).encode(), mparams)
         if not self._model:
             raise ModelNotFoundError(f"llama.cpp could not load {path} (not a GGUF model file?)")
@@ -485,14 +487,15 @@ class LlamaCppModel(ChatModel):
 def raw_llama(path: Path, n_ctx: int = 2048, n_threads: int | None = None, flash_attn: bool = False) -> Any:
     """A plain ``llama_cpp.Llama`` on the same file (the baseline of ``nesy llm bench``).
 
-    Loaded with :func:`model_params` (no AMX repacking), which ``Llama`` does not expose: its call
-    to ``llama_model_default_params`` is redirected for the duration of the constructor.
+    Loaded with :func:`model_params` (extra buffer types only where safe), which ``Llama`` does not
+    expose: its call to ``llama_model_default_params`` is redirected for the duration of the constructor.
     """
     import llama_cpp.llama as high
 
     _init_backend()
+    params = model_params(path)
     orig = high.llama_cpp.llama_model_default_params
-    high.llama_cpp.llama_model_default_params = model_params
+    high.llama_cpp.llama_model_default_params = lambda: params
     try:
         threads = n_threads or os.cpu_count()
         return L.Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads,
