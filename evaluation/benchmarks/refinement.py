@@ -35,6 +35,25 @@ def _accuracy(predictions: list[Any], expected: list[Any]) -> tuple[float, float
     return sum(right) / len(right), float(all(right))
 
 
+def _busy_seconds(spans: list[tuple[float, float]]) -> float:
+    """Seconds during which at least one task was in flight.
+
+    A resumed run holds tasks from several sessions; the gaps between sessions are not work, so the
+    length of the union of the task intervals is used rather than last finish minus first start.
+    """
+    total, cur_start, cur_end = 0.0, None, None
+    for start, end in sorted(spans):
+        if cur_end is None or start > cur_end:
+            if cur_end is not None:
+                total += cur_end - cur_start
+            cur_start, cur_end = start, end
+        else:
+            cur_end = max(cur_end, end)
+    if cur_end is not None:
+        total += cur_end - cur_start
+    return total
+
+
 def _common_params(forms: tuple[str, ...], n_tasks: int) -> tuple[Param, ...]:
     return (
         Param("method", str, "refine", "io, sc (self-consistency), sr (self-refine), refine", choices=METHODS),
@@ -167,7 +186,7 @@ class _Refinement(Benchmark):
         spans = [(r["outputs"]["started"], r["outputs"]["finished"]) for r in records
                  if "started" in (r.get("outputs") or {})]
         if spans:
-            elapsed = max(f for _, f in spans) - min(s for s, _ in spans)
+            elapsed = _busy_seconds(spans)
             metrics["tasks_per_minute"] = 60.0 * len(spans) / elapsed if elapsed > 0 else None
         metrics["n_tasks"] = len(records)
         return metrics

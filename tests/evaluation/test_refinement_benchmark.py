@@ -104,3 +104,12 @@ def test_acre_asp_form_with_the_ideal_program(tmp_path):
                         for o, s in task.meta["status"].items() if s != "off")
     _, outputs, score = run_one(bench, ctx, FakeModel(lambda req, i: f"```asp\n{program}\n```"))
     assert score["raw_accuracy"] == 1.0 and score["seen_perfect"] == 1.0 and outputs["stopped"] == "perfect"
+
+
+def test_tasks_per_minute_ignores_the_gap_between_sessions_of_a_resumed_run(tmp_path):
+    bench, ctx = make("refinement-acre", tmp_path, method="io", n_tasks=4)
+    # Two tasks in flight together for 30 s, then the run was resumed an hour later for two more.
+    spans = [(0.0, 30.0), (0.0, 20.0), (3600.0, 3615.0), (3610.0, 3630.0)]
+    records = [{"score": {"raw_accuracy": 1.0}, "outputs": {"started": s, "finished": f}} for s, f in spans]
+    metrics = bench.aggregate(records, ctx)
+    assert metrics["tasks_per_minute"] == pytest.approx(60.0 * 4 / (30.0 + 30.0))
