@@ -7,7 +7,7 @@ Usage::
 
 Each cell is one run folder under ``--out`` (``<domain>-<method>``); rerunning resumes them. Cells are
 "raw / task" accuracy in %, as in the paper. The paper's rows are read from the repository of Qiu et al.
-(linlu-qiu/lm-inductive-reasoning, output files' ``metrics``; see docs/refinement.md); ``n/a`` where
+(linlu-qiu/lm-inductive-reasoning, output files' ``metrics``; see the README, "Hypothesis refinement"); ``n/a`` where
 the file is not in the repository.
 """
 

@@ -5,7 +5,10 @@ One decode thread owns the llama context. Coroutines hand it requests; each step
 being prefilled, calls ``llama_decode`` once (the GIL is released), and samples every sequence with
 its own llama.cpp sampler chain (grammar → greedy, or grammar → temperature → seeded dist). The KV
 cache has one stream per sequence slot (``n_seq_max = max_batch``), each ``n_ctx`` tokens long.
-``n > 1`` replies share one prefill: the prompt's KV is copied to the sibling slots.
+``n > 1`` replies share one prefill: the prompt's KV is copied to the sibling slots. A finished
+sequence leaves its prompt's KV in its slot; a later prompt that starts with the same tokens (the next
+turn of a conversation, another question about the same examples) takes that slot and prefills only
+the rest, with the same logits as a full prefill.
 """
 
 from __future__ import annotations
@@ -208,7 +211,12 @@ class LlamaCppModel(ChatModel):
         self._pending: deque[_Job] = deque()
         self._cv = threading.Condition()
         self._closed = False
-        self._free_slots = list(range(self.max_batch))
+        self._free_slots = list(range(self.max_batch))  # least recently used first
+        # Tokens whose KV each free slot still holds: a new prompt that starts with them skips their
+        # prefill (agents resend a growing conversation; refine rounds repeat the task's examples).
+        self._slot_tokens: list[list[int]] = [[] for _ in range(self.max_batch)]
+        self.prompt_tokens_total = 0
+        self.prompt_tokens_reused = 0
         self._seqs: list[_Seq] = []
         self._failure: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name=f"llamacpp-{path.name}", daemon=True)
@@ -323,8 +331,13 @@ class LlamaCppModel(ChatModel):
                 continue
             leader: _Seq | None = None
             while self._free_slots and job.remaining > 0:
-                slot = self._free_slots.pop(0)
-                L.llama_memory_seq_rm(self._mem, slot, -1, -1)
+                if leader is None:
+                    slot, keep = self._best_slot(job.prompt)
+                else:  # siblings get the leader's KV copied once it has prefilled
+                    slot, keep = self._free_slots[0], 0
+                self._free_slots.remove(slot)
+                L.llama_memory_seq_rm(self._mem, slot, keep if keep > 0 else -1, -1)
+                self._slot_tokens[slot] = []
                 try:
                     sampler = self._make_sampler(job, job.next_index)
                 except LLMError as e:
@@ -332,7 +345,10 @@ class LlamaCppModel(ChatModel):
                     self._pending.popleft()
                     self._resolve(job, exc=e)
                     break
-                seq = _Seq(job=job, index=job.next_index, slot=slot, sampler=sampler)
+                seq = _Seq(job=job, index=job.next_index, slot=slot, sampler=sampler, pos=keep, prefill_done=keep)
+                if leader is None:
+                    self.prompt_tokens_total += len(job.prompt)
+                    self.prompt_tokens_reused += keep
                 if job.req.logprobs:
                     seq.logprobs = []
                 job.next_index += 1
@@ -346,6 +362,26 @@ class LlamaCppModel(ChatModel):
                 self._seqs.append(seq)
             if job.remaining == 0 and self._pending and self._pending[0] is job:
                 self._pending.popleft()
+
+    def _best_slot(self, prompt: list[int]) -> tuple[int, int]:
+        """The free slot whose kept KV shares the longest prefix with ``prompt``, and how many tokens to keep.
+
+        At least the prompt's last token is decoded again, since its logits give the first reply token.
+        Without a useful match the least recently used slot is taken, so recent prefixes live longest.
+        """
+        best, best_len = self._free_slots[0], 0
+        limit = len(prompt) - 1
+        for slot in self._free_slots:
+            cached = self._slot_tokens[slot]
+            n = min(len(cached), limit)
+            if n <= best_len:
+                continue
+            a, b = np.asarray(cached[:n]), np.asarray(prompt[:n])
+            diff = np.flatnonzero(a != b)
+            common = int(diff[0]) if diff.size else n
+            if common > best_len:
+                best, best_len = slot, common
+        return best, best_len
 
     def _run(self) -> None:
         try:
@@ -462,7 +498,11 @@ class LlamaCppModel(ChatModel):
     def _finish(self, s: _Seq, reason: str | None) -> None:
         self._seqs.remove(s)
         L.llama_sampler_free(s.sampler)
-        L.llama_memory_seq_rm(self._mem, s.slot, -1, -1)
+        # The slot keeps the prompt's KV for a later prompt with the same start. Only the prompt: the
+        # reply's KV was computed one row at a time, and llama.cpp's one-row kernels round differently
+        # from its batch kernels (a tail logprob moved by 0.06 after 16 tokens), so reusing it would
+        # make a reply depend on what ran before; a reused prompt prefix gives bit-identical logits.
+        self._slot_tokens[s.slot] = s.job.prompt[: min(s.pos, s.prefill_done)]
         self._free_slots.append(s.slot)
         s.state = "done"
         job = s.job

@@ -142,3 +142,26 @@ def test_bench_measures_ours_and_raw_llamacpp_in_separate_processes():
     for key in ("single_tok_s", "concurrent_tok_s", "raw_llamacpp_single_tok_s", "ttft_s", "cache_hit_ms"):
         assert res[key] > 0, key
     assert res["single_vs_raw"] == res["single_tok_s"] / res["raw_llamacpp_single_tok_s"]
+
+
+def test_a_conversation_reuses_the_kv_of_its_earlier_prompt():
+    """The second turn resends the first; the first prompt's KV is reused, and the reply is exactly
+    what a model that prefills everything gives."""
+    first = [{"role": "user", "content": "List three fruits, one per line."}]
+    fresh = load_model("default", cache=False, n_ctx=512, max_batch=2)
+    warm = load_model("default", cache=False, n_ctx=512, max_batch=2)
+    try:
+        [a] = warm.chat_sync(first, max_tokens=16)
+        second = first + [{"role": "assistant", "content": a.text},
+                          {"role": "user", "content": "Now three vegetables."}]
+        before = warm.prompt_tokens_reused
+        [b] = warm.chat_sync(second, max_tokens=16, logprobs=3)
+        reused = warm.prompt_tokens_reused - before
+        assert a.prompt_tokens - 2 <= reused <= a.prompt_tokens < b.prompt_tokens
+        [c] = fresh.chat_sync(second, max_tokens=16, logprobs=3)
+        assert fresh.prompt_tokens_reused == 0
+        assert b.text == c.text
+        assert [t.top for t in b.logprobs] == [t.top for t in c.logprobs]
+    finally:
+        fresh.close()
+        warm.close()
