@@ -8,7 +8,9 @@ cache has one stream per sequence slot (``n_seq_max = max_batch``), each ``n_ctx
 ``n > 1`` replies share one prefill: the prompt's KV is copied to the sibling slots. A finished
 sequence leaves its prompt's KV in its slot; a later prompt that starts with the same tokens (the next
 turn of a conversation, another question about the same examples) takes that slot and prefills only
-the rest, with the same logits as a full prefill.
+the rest. Requests that start alike and arrive together share one prefill the same way. Logits match
+a full prefill up to the rounding that batching itself brings (llama.cpp rounds a row slightly
+differently depending on the rows batched with it).
 """
 
 from __future__ import annotations
@@ -156,11 +158,13 @@ class LlamaCppModel(ChatModel):
         n_threads: CPU threads (default: ``$NESY_LLM_THREADS``, else :func:`default_threads`).
         n_batch: Most tokens per ``llama_decode`` call (prompt chunks + one per running sequence).
         flash_attn: Use flash attention (off by default, as in llama-cpp-python).
+        reuse_prefix: Take the KV of a prompt's start from a finished or running request with the same
+            start instead of computing it again (same logits up to rounding).
         cache: The disk cache, or ``None``.
     """
 
     def __init__(self, path: Path, *, n_ctx: int = 2048, max_batch: int = 8, n_threads: int | None = None,
-                 n_batch: int = 512, flash_attn: bool = False, cache: Any = None) -> None:
+                 n_batch: int = 512, flash_attn: bool = False, reuse_prefix: bool = True, cache: Any = None) -> None:
         super().__init__(cache=cache)
         path = Path(path)
         if not path.is_file():
@@ -215,6 +219,7 @@ class LlamaCppModel(ChatModel):
         # Tokens whose KV each free slot still holds: a new prompt that starts with them skips their
         # prefill (agents resend a growing conversation; refine rounds repeat the task's examples).
         self._slot_tokens: list[list[int]] = [[] for _ in range(self.max_batch)]
+        self.reuse_prefix = bool(reuse_prefix)
         self.prompt_tokens_total = 0
         self.prompt_tokens_reused = 0
         self._seqs: list[_Seq] = []
@@ -322,27 +327,49 @@ class LlamaCppModel(ChatModel):
             L.llama_sampler_chain_add(chain, L.llama_sampler_init_dist(seed & 0xFFFFFFFF))
         return chain
 
+    #: Tokens of prefill a waiting request must save to be held back until a running prompt with the
+    #: same start has been prefilled (its KV is then copied instead of computed again).
+    SHARE_MIN = 32
+
     def _admit(self) -> None:
-        """Give free KV slots to waiting sequences; siblings of one request share the prefill."""
-        while self._free_slots and self._pending:
-            job = self._pending[0]
+        """Give free KV slots to waiting sequences, reusing prompt KV wherever a prefix matches.
+
+        Siblings of one request (``n > 1``) share its prefill. A request whose prompt starts like one
+        being prefilled right now (IO prompting asks about every unseen input with the same examples)
+        waits for that prefill and copies its KV; later requests are admitted meanwhile.
+        """
+        i = 0
+        while self._free_slots and i < len(self._pending):
+            job = self._pending[i]
             if job.future.cancelled():
-                self._pending.popleft()
+                del self._pending[i]
                 continue
+            slot, keep = self._best_slot(job.prompt)
+            src, now, later = self._running_prefix(job.prompt)
+            if later - max(now, keep) >= self.SHARE_MIN:
+                i += 1  # held back: the shared prefix is still being prefilled
+                continue
+            copy_from = src if now > keep else None
+            if copy_from is not None:
+                slot, keep = self._free_slots[0], now
             leader: _Seq | None = None
             while self._free_slots and job.remaining > 0:
-                if leader is None:
-                    slot, keep = self._best_slot(job.prompt)
-                else:  # siblings get the leader's KV copied once it has prefilled
-                    slot, keep = self._free_slots[0], 0
+                if leader is not None:  # siblings get the leader's KV copied once it has prefilled
+                    slot, keep, copy_from = self._free_slots[0], 0, None
                 self._free_slots.remove(slot)
-                L.llama_memory_seq_rm(self._mem, slot, keep if keep > 0 else -1, -1)
+                if copy_from is not None:
+                    # Across KV streams llama.cpp copies whole streams; the tail past the prefix is cut.
+                    L.llama_memory_seq_rm(self._mem, slot, -1, -1)
+                    L.llama_memory_seq_cp(self._mem, copy_from.slot, slot, -1, -1)
+                    L.llama_memory_seq_rm(self._mem, slot, keep, -1)
+                else:
+                    L.llama_memory_seq_rm(self._mem, slot, keep if keep > 0 else -1, -1)
                 self._slot_tokens[slot] = []
                 try:
                     sampler = self._make_sampler(job, job.next_index)
                 except LLMError as e:
                     self._free_slots.insert(0, slot)
-                    self._pending.popleft()
+                    self._pending.remove(job)
                     self._resolve(job, exc=e)
                     break
                 seq = _Seq(job=job, index=job.next_index, slot=slot, sampler=sampler, pos=keep, prefill_done=keep)
@@ -360,8 +387,19 @@ class LlamaCppModel(ChatModel):
                     seq.leader, seq.state = leader, "wait"
                     leader.followers.append(seq)
                 self._seqs.append(seq)
-            if job.remaining == 0 and self._pending and self._pending[0] is job:
-                self._pending.popleft()
+            if job.remaining == 0 and job in self._pending:
+                self._pending.remove(job)
+            elif job.remaining > 0:
+                break  # out of slots; keep the order
+
+    @staticmethod
+    def _common_prefix(a: list[int], b: list[int], n: int) -> int:
+        """Length of the common prefix of ``a[:n]`` and ``b[:n]``."""
+        n = min(n, len(a), len(b))
+        if n <= 0:
+            return 0
+        diff = np.flatnonzero(np.asarray(a[:n]) != np.asarray(b[:n]))
+        return int(diff[0]) if diff.size else n
 
     def _best_slot(self, prompt: list[int]) -> tuple[int, int]:
         """The free slot whose kept KV shares the longest prefix with ``prompt``, and how many tokens to keep.
@@ -370,18 +408,25 @@ class LlamaCppModel(ChatModel):
         Without a useful match the least recently used slot is taken, so recent prefixes live longest.
         """
         best, best_len = self._free_slots[0], 0
-        limit = len(prompt) - 1
-        for slot in self._free_slots:
-            cached = self._slot_tokens[slot]
-            n = min(len(cached), limit)
-            if n <= best_len:
-                continue
-            a, b = np.asarray(cached[:n]), np.asarray(prompt[:n])
-            diff = np.flatnonzero(a != b)
-            common = int(diff[0]) if diff.size else n
+        for slot in self._free_slots if self.reuse_prefix else ():
+            common = self._common_prefix(self._slot_tokens[slot], prompt, len(prompt) - 1)
             if common > best_len:
                 best, best_len = slot, common
         return best, best_len
+
+    def _running_prefix(self, prompt: list[int]) -> tuple[_Seq | None, int, int]:
+        """The running sequence whose prompt KV shares the most with ``prompt``: (it, tokens shareable now,
+        tokens shareable once every prefill in flight is done)."""
+        best, now, later = None, 0, 0
+        for s in self._seqs if self.reuse_prefix else ():
+            if s.leader is not None:
+                continue  # a sibling holds the same prompt as its leader
+            common = self._common_prefix(s.job.prompt, prompt, len(prompt) - 1)
+            avail = min(common, s.prefill_done)
+            if avail > now:
+                best, now = s, avail
+            later = max(later, common)
+        return best, now, later
 
     def _run(self) -> None:
         try:
@@ -500,8 +545,8 @@ class LlamaCppModel(ChatModel):
         L.llama_sampler_free(s.sampler)
         # The slot keeps the prompt's KV for a later prompt with the same start. Only the prompt: the
         # reply's KV was computed one row at a time, and llama.cpp's one-row kernels round differently
-        # from its batch kernels (a tail logprob moved by 0.06 after 16 tokens), so reusing it would
-        # make a reply depend on what ran before; a reused prompt prefix gives bit-identical logits.
+        # from its batch kernels (a tail logprob moved by 0.06 after 16 tokens), whereas a prompt prefix
+        # computed in a batch gives the logits a full prefill gives (bit for bit in the tests here).
         self._slot_tokens[s.slot] = s.job.prompt[: min(s.pos, s.prefill_done)]
         self._free_slots.append(s.slot)
         s.state = "done"
