@@ -68,6 +68,13 @@ BENCH_PROMPTS = [
 ]
 
 
+def _shared_prompts(tag: int, count: int) -> list[list[dict[str, str]]]:
+    """``count`` questions after one long common start (a few hundred tokens of examples), as an
+    agent asks about several inputs of one task; ``tag`` makes the start differ between measurements."""
+    examples = "\n".join(f"Input: {tag} {i} {i * i}\nOutput: {tag + i * i + 7}" for i in range(24))
+    return [[{"role": "user", "content": f"{examples}\nInput: {tag} {100 + j} {j}\nOutput:"}] for j in range(count)]
+
+
 def _prompt(i: int) -> list[dict[str, str]]:
     return [{"role": "user", "content": BENCH_PROMPTS[i % len(BENCH_PROMPTS)] + f" (#{i})"}]
 
@@ -125,6 +132,22 @@ async def bench_model(model: str, concurrency: int = 8, requests: int | None = N
             res["raw_llamacpp_single_tok_s"] = statistics.median(rawv)
             res["single_vs_raw"] = res["single_tok_s"] / res["raw_llamacpp_single_tok_s"]
         res["concurrent_vs_single"] = res["concurrent_tok_s"] / res["single_tok_s"]
+        if hasattr(m, "reuse_prefix"):
+            # Prompt and reply tokens per second for CONCURRENCY questions after one long start, with the
+            # start's KV shared and without (alternating in this process, fresh starts each time).
+            with_reuse, without = [], []
+            for r in range(repeats):
+                for flag, out in ((True, with_reuse), (False, without)):
+                    m.reuse_prefix = flag
+                    prompts = _shared_prompts(2 * r + int(flag), concurrency)
+                    t = time.perf_counter()
+                    outs = await asyncio.gather(*(m.chat(p, max_tokens=16) for p in prompts))
+                    toks = sum(o[0].prompt_tokens + o[0].completion_tokens for o in outs)
+                    out.append(toks / (time.perf_counter() - t))
+            m.reuse_prefix = True
+            res["shared_prefix_tok_s"] = statistics.median(with_reuse)
+            res["shared_prefix_no_reuse_tok_s"] = statistics.median(without)
+            res["prefix_reuse_speedup"] = res["shared_prefix_tok_s"] / res["shared_prefix_no_reuse_tok_s"]
         with tempfile.TemporaryDirectory() as d:
             m.cache = ChatCache(d)
             await m.chat(_prompt(0), max_tokens=max_tokens)
@@ -172,7 +195,7 @@ def bench(
     n_threads: int | None = typer.Option(None, help="llama.cpp threads"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
-    """Tokens/s one request at a time and with CONCURRENCY requests, time to first token, cache hit cost."""
+    """Tokens/s one at a time and with CONCURRENCY requests, prefix reuse, time to first token, cache hit cost."""
     from agents.llm import LLMError
 
     opts = {"n_threads": n_threads} if n_threads else {}
@@ -190,6 +213,10 @@ def bench(
                    f"(ours / raw = {res['single_vs_raw']:.2f})")
     typer.echo(f"  {concurrency:2d} concurrent     {res['concurrent_tok_s']:8.1f} tok/s  "
                f"({res['concurrent_vs_single']:.2f}x single)")
+    if "shared_prefix_tok_s" in res:
+        typer.echo(f"  shared start      {res['shared_prefix_tok_s']:8.1f} tok/s  prompt+reply, "
+                   f"{concurrency} questions after one start ({res['prefix_reuse_speedup']:.2f}x the "
+                   f"{res['shared_prefix_no_reuse_tok_s']:.1f} without prefix reuse)")
     typer.echo(f"  time to 1st token {res['ttft_s'] * 1e3:8.1f} ms")
     typer.echo(f"  cache hit         {res['cache_hit_ms']:8.3f} ms")
 

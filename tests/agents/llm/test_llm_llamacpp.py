@@ -139,7 +139,8 @@ def test_bench_measures_ours_and_raw_llamacpp_in_separate_processes():
     from agents.llm.cli import bench_model
 
     res = run(bench_model("default", concurrency=2, requests=2, max_tokens=8, repeats=1, n_threads=1))
-    for key in ("single_tok_s", "concurrent_tok_s", "raw_llamacpp_single_tok_s", "ttft_s", "cache_hit_ms"):
+    for key in ("single_tok_s", "concurrent_tok_s", "raw_llamacpp_single_tok_s", "ttft_s", "cache_hit_ms",
+                "shared_prefix_tok_s", "shared_prefix_no_reuse_tok_s"):
         assert res[key] > 0, key
     assert res["single_vs_raw"] == res["single_tok_s"] / res["raw_llamacpp_single_tok_s"]
 
