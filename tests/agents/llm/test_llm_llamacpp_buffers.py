@@ -59,3 +59,16 @@ def test_a_build_that_crashes_is_detected_and_warned_about(fresh, monkeypatch):
     assert any("half as fast" in str(w.message) for w in caught)
     [entry] = json.loads((fresh / "llamacpp-extra-buffers.json").read_text()).values()
     assert entry["usable"] is False and "signal 11" in entry["detail"]
+
+
+def test_the_doctor_reports_the_remembered_verdict_without_probing(fresh, monkeypatch):
+    from evaluation.doctor import _llama_kernels_check
+
+    monkeypatch.setattr(lb, "probe", lambda *a, **k: (False, "the probe died with signal 11: test"))
+    model = default_gguf_path()
+    assert "not probed yet" in _llama_kernels_check(model).detail
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lb.extra_buffers_usable(model)
+    check = _llama_kernels_check(model)
+    assert not check.ok and "signal 11" in check.detail and "gcc-amx-fix" in check.fix
