@@ -75,8 +75,11 @@ def _shared_prompts(tag: int, count: int) -> list[list[dict[str, str]]]:
     return [[{"role": "user", "content": f"{examples}\nInput: {tag} {100 + j} {j}\nOutput:"}] for j in range(count)]
 
 
-def _prompt(i: int) -> list[dict[str, str]]:
-    return [{"role": "user", "content": BENCH_PROMPTS[i % len(BENCH_PROMPTS)] + f" (#{i})"}]
+def _prompt(i: int, run: int = 0) -> list[dict[str, str]]:
+    """Request ``i`` of measurement ``run``. The tag leads the user's text, so no two measurements share
+    more than the chat template's system prompt (every chat shares that much, in raw llama.cpp too):
+    prefix reuse must not turn a repeat into a replay."""
+    return [{"role": "user", "content": f"[{run}.{i}] " + BENCH_PROMPTS[i % len(BENCH_PROMPTS)]}]
 
 
 async def bench_model(model: str, concurrency: int = 8, requests: int | None = None, max_tokens: int = 64,
@@ -98,32 +101,32 @@ async def bench_model(model: str, concurrency: int = 8, requests: int | None = N
         import concurrent.futures as cf
         import multiprocessing as mp
 
-        texts = [m.render(_prompt(i)[0:1]) for i in range(requests)]
+        texts = [[m.render(_prompt(i, 2 * r)) for i in range(requests)] for r in range(repeats)]
         with cf.ProcessPoolExecutor(1, mp_context=mp.get_context("spawn")) as pool:
             rawv = pool.submit(_raw_single_tok_s, str(m.path), m.context_length, m.n_threads, texts,
                                max_tokens, repeats).result()
     try:
-        await m.chat(_prompt(0), max_tokens=4)  # warm-up
+        await m.chat(_prompt(0, -1), max_tokens=4)  # warm-up
         single, conc, ttft = [], [], []
-        for _ in range(repeats):
+        for r in range(repeats):
             t = time.perf_counter()
             toks = 0
             for i in range(requests):
-                [c] = await m.chat(_prompt(i), max_tokens=max_tokens)
+                [c] = await m.chat(_prompt(i, 2 * r), max_tokens=max_tokens)
                 toks += c.completion_tokens
             single.append(toks / (time.perf_counter() - t))
-            async def one(i: int, sem: asyncio.Semaphore) -> int:
+            async def one(i: int, sem: asyncio.Semaphore, run: int) -> int:
                 async with sem:
-                    [c] = await m.chat(_prompt(i), max_tokens=max_tokens)
+                    [c] = await m.chat(_prompt(i, run), max_tokens=max_tokens)
                     return c.completion_tokens
 
             t = time.perf_counter()
             sem = asyncio.Semaphore(concurrency)
-            toks = sum(await asyncio.gather(*(one(i, sem) for i in range(requests))))
+            toks = sum(await asyncio.gather(*(one(i, sem, 2 * r + 1) for i in range(requests))))
             conc.append(toks / (time.perf_counter() - t))
             for i in range(3):
                 t = time.perf_counter()
-                await m.chat(_prompt(i), max_tokens=1)
+                await m.chat(_prompt(i, 1000 + r), max_tokens=1)
                 ttft.append(time.perf_counter() - t)
         res["single_tok_s"] = statistics.median(single)
         res["concurrent_tok_s"] = statistics.median(conc)
@@ -165,20 +168,21 @@ async def bench_model(model: str, concurrency: int = 8, requests: int | None = N
     return res
 
 
-def _raw_single_tok_s(path: str, n_ctx: int, n_threads: int, texts: list[str], max_tokens: int,
+def _raw_single_tok_s(path: str, n_ctx: int, n_threads: int, texts: list[list[str]], max_tokens: int,
                       repeats: int) -> list[float]:
-    """Tokens/s of a plain ``llama_cpp.Llama`` on ``texts``, one request at a time (run in a subprocess)."""
+    """Tokens/s of a plain ``llama_cpp.Llama`` on ``texts[r]`` for each repeat ``r``, one request at a time
+    (run in a subprocess)."""
     from pathlib import Path
 
     from agents.llm.backends.llamacpp import raw_llama
 
     llm = raw_llama(Path(path), n_ctx=n_ctx, n_threads=n_threads)
-    llm.create_completion(texts[0], max_tokens=4, temperature=0.0)  # warm-up, as for our model
+    llm.create_completion("Hello", max_tokens=4, temperature=0.0)  # warm-up, as for our model
     out = []
-    for _ in range(repeats):
+    for r in range(repeats):
         t = time.perf_counter()
         toks = sum(llm.create_completion(x, max_tokens=max_tokens, temperature=0.0)["usage"]["completion_tokens"]
-                   for x in texts)
+                   for x in texts[r])
         out.append(toks / (time.perf_counter() - t))
     llm.close()
     return out
