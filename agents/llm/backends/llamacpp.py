@@ -507,6 +507,7 @@ class LlamaCppModel(ChatModel):
                     for f in s.followers:  # share the prompt's KV and its next-token logits
                         L.llama_memory_seq_cp(self._mem, s.slot, f.slot, -1, -1)
                         f.pos, f.batch_idx, f.state = s.pos, s.batch_idx, "decode"
+                        f.prefill_done = s.prefill_done  # its slot holds the prompt's KV too
                         self._sample(f)
                 self._sample(s)
 
