@@ -8,11 +8,15 @@ from evaluation import registry
 from evaluation.runner import run_benchmark
 
 
+def run_smoke(name, out):
+    """The benchmark's class and the result of its smoke case, run into ``out``."""
+    cls = registry.get(name)
+    return cls, run_benchmark(name, dict(cls.smoke_params), limit=cls.smoke_limit, out=out, progress=False)
+
+
 @pytest.mark.slow
 def test_activation_discovery_smoke_case(tmp_path):
-    cls = registry.get("activation-discovery")
-    res = run_benchmark("activation-discovery", dict(cls.smoke_params), limit=cls.smoke_limit, out=tmp_path,
-                        progress=False)
+    _, res = run_smoke("activation-discovery", tmp_path)
     m = res["metrics"]
     for key in ("gp_speedup_vs_gplearn", "gp_fitness_ours", "gp_fitness_gplearn"):
         assert key in m and m[key] > 0
@@ -23,9 +27,7 @@ def test_activation_discovery_smoke_case(tmp_path):
 
 @pytest.mark.slow
 def test_possibilistic_kernels_smoke_case(tmp_path):
-    cls = registry.get("possibilistic-kernels")
-    res = run_benchmark("possibilistic-kernels", dict(cls.smoke_params), limit=cls.smoke_limit, out=tmp_path,
-                        progress=False)
+    _, res = run_smoke("possibilistic-kernels", tmp_path)
     m = res["metrics"]
     assert m["all_agree"] == 1.0  # every batched kernel equals the NumPy loop on the same systems
     assert m["nabla_big_seconds"] > 0 and m["nabla_literal_over_fast"] > 1
@@ -33,9 +35,7 @@ def test_possibilistic_kernels_smoke_case(tmp_path):
 
 @pytest.mark.slow
 def test_shift_abduction_smoke_case(tmp_path):
-    cls = registry.get("shift-abduction")
-    res = run_benchmark("shift-abduction", dict(cls.smoke_params), limit=cls.smoke_limit, out=tmp_path,
-                        progress=False)
+    cls, res = run_smoke("shift-abduction", tmp_path)
     m = res["metrics"]
     assert "f1_gain_vs_best_single" in m and "accuracy_gain_vs_best_single" in m
     rows = res["per_test_set"]

@@ -88,13 +88,22 @@ def probe(model: Path, timeout: float = 120.0) -> tuple[bool, str]:
     return False, f"the probe died with {why}: {(r.stderr or r.stdout).strip()[-300:]}"
 
 
+def _read_verdicts(path: Path) -> dict:
+    """Every remembered probe result, by library key ({} when the file is missing or unreadable)."""
+    try:
+        verdicts = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return verdicts if isinstance(verdicts, dict) else {}
+
+
+def _valid(entry: object) -> dict | None:
+    return entry if isinstance(entry, dict) and "usable" in entry else None
+
+
 def known_verdict(model: Path) -> dict | None:
     """The remembered probe result for ``model`` with the installed llama.cpp, without probing."""
-    try:
-        entry = json.loads(_verdict_file().read_text()).get(_library_key(model))
-    except (OSError, ValueError):
-        return None
-    return entry if isinstance(entry, dict) and "usable" in entry else None
+    return _valid(_read_verdicts(_verdict_file()).get(_library_key(model)))
 
 
 def extra_buffers_usable(model: Path) -> bool:
@@ -113,12 +122,9 @@ def extra_buffers_usable(model: Path) -> bool:
         if key in _memo:
             return _memo[key]
         path = _verdict_file()
-        try:
-            verdicts = json.loads(path.read_text())
-        except (OSError, ValueError):
-            verdicts = {}
-        entry = verdicts.get(key)
-        if not isinstance(entry, dict) or "usable" not in entry:
+        verdicts = _read_verdicts(path)
+        entry = _valid(verdicts.get(key))
+        if entry is None:
             usable, detail = probe(model)
             entry = {"usable": usable, "detail": detail, "model": str(model)}
             if not usable:
