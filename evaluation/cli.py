@@ -43,8 +43,8 @@ def _root(version: Annotated[bool, typer.Option("--version", callback=_version_c
 @app.command()
 def doctor() -> None:
     """Show what is installed and usable; exit 0 when the core works."""
-    from evaluation import registry
-    from evaluation.doctor import run_checks
+    from evaluation.harness import registry
+    from evaluation.harness.doctor import run_checks
 
     checks = run_checks()
     table = Table(title=f"nesykit {_version()}")
@@ -67,7 +67,7 @@ def doctor() -> None:
 @bench_app.command("list")
 def bench_list(as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False) -> None:
     """List benchmarks: name, description, parameters with defaults."""
-    from evaluation import registry
+    from evaluation.harness import registry
 
     benches = registry.load_all()
     if as_json:
@@ -90,6 +90,10 @@ def bench_run(
     limit: Annotated[int | None, typer.Option(help="Run only the first N samples.")] = None,
     seed: Annotated[int, typer.Option(help="Run seed.")] = 0,
     model: Annotated[str | None, typer.Option(help="Model spec for agent benchmarks.")] = None,
+    model_option: Annotated[list[str] | None, typer.Option(
+        "-M", "--model-option", help="Backend option key=value (n_threads, n_ctx, gpu_memory_utilization...).")] = None,
+    threads: Annotated[int | None, typer.Option(
+        help="CPU threads for torch and llama.cpp (default: the libraries'; 1 is fastest on a busy machine).")] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Run folder (resumed if it exists).")] = None,
     executor: Annotated[str, typer.Option(help="local or ray.")] = "local",
     workers: Annotated[int | None, typer.Option(help="Worker processes / episodes in flight.")] = None,
@@ -98,17 +102,16 @@ def bench_run(
     only: Annotated[list[str] | None, typer.Option(help="With a suite: run only these benchmarks.")] = None,
 ) -> None:
     """Run (or resume) a benchmark or a suite into a run folder."""
-    from evaluation import registry
-    from evaluation.params import parse_assignments
-    from evaluation.runner import run_benchmark, run_suite
+    from evaluation.harness import registry
+    from evaluation.harness.params import parse_assignments
+    from evaluation.harness.runner import run_benchmark, run_suite
 
-    if no_cache:
-        os.environ["NESY_CACHE"] = "off"
+    options = parse_assignments(model_option or [], what="-M")
     if name in registry.SUITES:
         if param:
             raise typer.BadParameter("suites take no -p parameters", param_hint="-p")
-        res = run_suite(name, seed=seed, out=out_dir, model=model, executor=executor, workers=workers,
-                        only=only)
+        res = run_suite(name, seed=seed, out=out_dir, model=model, model_options=options, cache=not no_cache,
+                        threads=threads, executor=executor, workers=workers, only=only)
         out.print(f"report: {res['report'] / 'report.html'}")
         if res["failed"]:
             for bench, why in res["failed"].items():
@@ -116,7 +119,8 @@ def bench_run(
             raise typer.Exit(1)
         return
     results = run_benchmark(name, parse_assignments(param or []), seed=seed, limit=limit, model=model,
-                            out=out_dir, executor=executor, workers=workers, ray_address=ray_address)
+                            model_options=options, cache=not no_cache, threads=threads, out=out_dir,
+                            executor=executor, workers=workers, ray_address=ray_address)
     table = Table(title=f"{name} ({results['timing']['n_samples']} samples, "
                         f"{results['timing']['wall_s']:.1f} s)")
     table.add_column("metric")
@@ -137,7 +141,7 @@ def report(
     out_dir: Annotated[Path | None, typer.Option("--out", help="Where to write the report.")] = None,
 ) -> None:
     """Write a Markdown summary, PNG plots and one self-contained HTML page comparing runs."""
-    from evaluation.report import write_report
+    from evaluation.harness.report import write_report
 
     target = out_dir or (dirs[0] / "report" if len(dirs) == 1 else Path("runs") / "report")
     paths = write_report(list(dirs), target)
@@ -171,7 +175,7 @@ USER_ERRORS = (ValueError, LookupError, FileNotFoundError, ImportError, Permissi
 
 def main() -> None:
     """Console-script entry point: user errors become one clear line and exit status 2."""
-    from evaluation.errors import NesyError
+    from evaluation.harness.errors import NesyError
 
     try:
         app()

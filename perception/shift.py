@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -347,8 +347,3 @@ def image_statistics(x: np.ndarray) -> dict[str, np.ndarray]:
     flat = t.flatten(1)
     return {"mean": flat.mean(1).numpy(), "std": flat.std(1).numpy(),
             "dark": torch.quantile(flat, 0.1, dim=1).numpy(), "hf": hf.numpy(), "edge": (gx + gy).numpy()}
-
-
-def parse_shifts(texts: Sequence[str]) -> list[Shift]:
-    """Parse several shift strings (see :meth:`Shift.parse`)."""
-    return [Shift.parse(t) for t in texts]

@@ -49,16 +49,18 @@ PAPER: dict[str, tuple[str, str, str, str]] = {
 
 
 def run_grid(model: str, limit: int | None, out: Path, methods: list[str], domains: list[str],
-             extra: dict[str, Any], seed: int = 0) -> dict[tuple[str, str], dict[str, Any] | str]:
+             extra: dict[str, Any], seed: int = 0,
+             model_options: dict[str, Any] | None = None) -> dict[tuple[str, str], dict[str, Any] | str]:
     """Run every (method, domain) cell; a cell that fails holds its error message."""
-    from evaluation.runner import run_benchmark
+    from evaluation.harness.runner import run_benchmark
 
     cells: dict[tuple[str, str], dict[str, Any] | str] = {}
     for name in methods:
         for domain in domains:
             params = dict(GRID[name][1]) | extra
             try:
-                cells[(name, domain)] = run_benchmark(DOMAINS[domain], params=params, model=model, limit=limit,
+                cells[(name, domain)] = run_benchmark(DOMAINS[domain], params=params, model=model,
+                                                      model_options=model_options, limit=limit,
                                                       out=out / f"{domain}-{name}", seed=seed, progress=False)
             except Exception as exc:  # one failing cell must not hide the rest of the grid
                 cells[(name, domain)] = f"{type(exc).__name__}: {exc}"
@@ -116,8 +118,9 @@ def main(argv: list[str] | None = None) -> int:
     bad = [m for m in methods if m not in GRID] + [d for d in domains if d not in DOMAINS]
     if bad:
         ap.error(f"unknown method or domain {bad[0]!r}; methods: {', '.join(GRID)}; domains: {', '.join(DOMAINS)}")
-    extra = {"threads": args.threads, "constrained": args.constrained, "max_tokens": args.max_tokens}
-    cells = run_grid(args.model, args.limit, args.out, methods, domains, extra, seed=args.seed)
+    extra = {"constrained": args.constrained, "max_tokens": args.max_tokens}
+    options = {"n_threads": args.threads} if args.threads else {}
+    cells = run_grid(args.model, args.limit, args.out, methods, domains, extra, seed=args.seed, model_options=options)
     print(format_table(args.model, cells, methods, domains, args.limit))
     return 0
 

@@ -5,7 +5,7 @@ Example::
     import asyncio
     from agents.llm import load_model
     from agents.refinement import RefinementAgent, RefinementConfig
-    from evaluation.refinement.acre import acre_domain, generate_task
+    from evaluation.worlds.induction.acre import acre_domain, generate_task
 
     task = generate_task(seed=0)
     agent = RefinementAgent(load_model("default"), acre_domain(), RefinementConfig(method="refine"))
@@ -14,21 +14,5 @@ Example::
 """
 
 from agents.refinement.agent import METHODS, RULE_FORMS, Hypothesis, RefinementAgent, RefinementConfig, RefinementResult
-from agents.refinement.asp import AspInterpreter, check_program
-from agents.refinement.domain import (
-    CheckResult,
-    Domain,
-    Example,
-    Interpreter,
-    Outcome,
-    OutputParseError,
-    RuleForm,
-    RuleParseError,
-)
-from agents.refinement.python_rules import PythonInterpreter, python_form, shared_sandbox
 
-__all__ = [
-    "METHODS", "RULE_FORMS", "AspInterpreter", "CheckResult", "Domain", "Example", "Hypothesis", "Interpreter",
-    "Outcome", "OutputParseError", "PythonInterpreter", "RefinementAgent", "RefinementConfig", "RefinementResult",
-    "RuleForm", "RuleParseError", "check_program", "python_form", "shared_sandbox",
-]
+__all__ = ["METHODS", "RULE_FORMS", "Hypothesis", "RefinementAgent", "RefinementConfig", "RefinementResult"]

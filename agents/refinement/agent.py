@@ -23,7 +23,7 @@ from typing import Any
 
 from agents.llm.errors import LLMError
 from agents.refinement import prompts
-from agents.refinement.domain import (
+from agents.world import (
     CheckResult,
     Domain,
     Example,
@@ -31,8 +31,8 @@ from agents.refinement.domain import (
     OutputParseError,
     RuleForm,
     RuleParseError,
+    parse_python_rule,
 )
-from agents.refinement.parsing import parse_python_rule
 
 METHODS = ("io", "sc", "sr", "refine")
 RULE_FORMS = ("auto", "nl", "python", "formal", "dict", "grammar", "asp")
@@ -185,7 +185,7 @@ class RefinementAgent:
 
     Args:
         model: An :class:`agents.llm.ChatModel` (anything with the async ``chat`` contract).
-        domain: The world's :class:`~agents.refinement.domain.Domain`.
+        domain: The world's :class:`~agents.world.domain.Domain`.
         config: The method and its settings.
 
     Example::

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from agents.refinement.domain import Domain, Example, Outcome
+from agents.world import Domain, Example, Outcome
 
 SYSTEM = ("You are an expert at inductive reasoning: you find the general rule that maps inputs to outputs "
           "from a few examples.")

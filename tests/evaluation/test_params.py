@@ -1,7 +1,7 @@
 import pytest
 
-from evaluation.errors import ParamError
-from evaluation.params import Param, parse_assignments, resolve_params
+from evaluation.harness.errors import ParamError
+from evaluation.harness.params import Param, parse_assignments, resolve_params
 
 DECL = (Param("k", int, 1, choices=(1, 2, 4)), Param("lr", float, 0.1, min=0.0, max=1.0),
         Param("flag", bool, False), Param("name", str, "a"), Param("ks", int, [1], multiple=True, min=1))

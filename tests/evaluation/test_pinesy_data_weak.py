@@ -9,11 +9,12 @@ import pytest
 import torch
 from torch import nn
 
-from evaluation.pinesy.addition import make_addition_set
-from evaluation.pinesy.sudoku import is_valid, make_puzzles
-from evaluation.pinesy.weak import abduce, max_marginals, train_from_sums
+from evaluation.worlds.mnist_addition.tasks import make_addition_set
+from evaluation.worlds.mnist_addition.weak import train_from_sums
+from evaluation.worlds.sudoku.puzzles import is_valid, make_puzzles
 from symbolic.possibilistic import transforms
 from symbolic.possibilistic.rulebases import sum_digits
+from symbolic.possibilistic.sum_abduction import abduce, max_marginals
 
 
 def test_addition_set_uses_each_image_once_and_sums_right():

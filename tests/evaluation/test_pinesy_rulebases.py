@@ -159,7 +159,7 @@ def test_sudoku_constraints_and_cascade():
     assert len(sudoku_constraints(9)) == 810
     with pytest.raises(ValueError, match="4 or 9"):
         sudoku_constraints(5)
-    from evaluation.pinesy.sudoku import make_puzzles
+    from evaluation.worlds.sudoku.puzzles import make_puzzles
 
     labels = torch.arange(4).repeat(2000).numpy()
     g = torch.Generator().manual_seed(0)

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 import tests.evaluation.toybench  # noqa: F401
-from evaluation.runner import run_benchmark
+from evaluation.harness.runner import run_benchmark
 
 ray = pytest.importorskip("ray", reason="Ray is in the `dist` extra, installed by `scripts/setup.sh dev`")
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agents.refinement import RuleParseError
-from evaluation.refinement import acre
+from agents.world import RuleParseError
+from evaluation.worlds.induction import acre
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,10 @@ import asyncio
 import pytest
 
 from agents.llm import FakeModel
-from evaluation.benchmark import _REGISTRY, RunContext
 from evaluation.benchmarks import refinement  # noqa: F401  (registers the four; others stay unloaded)
-from evaluation.errors import ParamError
-from evaluation.params import resolve_params
+from evaluation.harness.benchmark import _REGISTRY, RunContext
+from evaluation.harness.errors import ParamError
+from evaluation.harness.params import resolve_params
 
 NAMES = ("refinement-acre", "refinement-miniscan", "refinement-list-functions", "refinement-arc")
 
@@ -24,7 +24,7 @@ def make(name, tmp_path, **params):
 
 
 def run_one(bench, ctx, model, index=0):
-    bench._model = model
+    ctx.llm = model  # what the harness hands a model benchmark
     sample = list(bench.samples(ctx))[index]
     outputs = asyncio.run(bench.arun_sample(sample, ctx))
     score = bench.score(sample, outputs, ctx)
@@ -98,7 +98,7 @@ def test_acre_asp_form_with_the_ideal_program(tmp_path):
     bench, ctx = make("refinement-acre", tmp_path, method="refine", rule_form="asp", T=2, N=1, gap=False)
     bench.setup(ctx)
     task = bench._tasks[0]
-    from evaluation.refinement.acre import atom
+    from evaluation.worlds.induction.acre import atom
 
     program = "\n".join(f"blicket({atom(o)})." if s == "on" else f"{{blicket({atom(o)})}}."
                         for o, s in task.meta["status"].items() if s != "off")

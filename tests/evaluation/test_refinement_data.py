@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from agents.refinement import OutputParseError
-from evaluation.errors import DataNotFoundError
-from evaluation.refinement import arc
-from evaluation.refinement import list_functions as lf
-from evaluation.refinement.data import DataFormatError
+from agents.world import OutputParseError
+from evaluation.harness.errors import DataNotFoundError
+from evaluation.worlds.induction import arc
+from evaluation.worlds.induction import list_functions as lf
+from evaluation.worlds.induction.tasks import DataFormatError
 
 
 def test_list_functions_load_250_tasks_8_seen_8_unseen():

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from agents.refinement import RuleParseError
-from evaluation.refinement import miniscan as ms
+from agents.world import RuleParseError
+from evaluation.worlds.induction import miniscan as ms
 
 LAKE_GRAMMAR = """dax -> RED
 lug -> BLUE

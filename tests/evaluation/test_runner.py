@@ -3,9 +3,9 @@ import json
 import pytest
 
 import tests.evaluation.toybench  # noqa: F401  (registers the toy benchmarks)
-from evaluation.errors import ParamError, RunFolderError, UnknownBenchmarkError
-from evaluation.runfolder import RunFolder
-from evaluation.runner import SampleErrors, default_out, run_benchmark
+from evaluation.harness.errors import ParamError, RunFolderError, UnknownBenchmarkError
+from evaluation.harness.runfolder import RunFolder
+from evaluation.harness.runner import SampleErrors, default_out, run_benchmark
 
 
 def _lines(path):
@@ -120,7 +120,7 @@ def test_async_benchmark_runs_episodes_concurrently_with_transcripts(tmp_path):
 
 
 def test_smoke_suite_runs_selected_benchmarks_and_writes_one_report(tmp_path):
-    from evaluation.runner import run_suite
+    from evaluation.harness.runner import run_suite
 
     res = run_suite("smoke", out=tmp_path, only=["toy-noisy-squares", "toy-agent"], progress=False)
     assert set(res["runs"]) == {"toy-noisy-squares", "toy-agent"}

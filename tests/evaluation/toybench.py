@@ -6,8 +6,8 @@ import random
 
 import numpy as np
 
-from evaluation.benchmark import Benchmark, Sample, register
-from evaluation.params import Param
+from evaluation.harness.benchmark import Benchmark, Sample, register
+from evaluation.harness.params import Param
 
 
 @register

@@ -8,17 +8,8 @@ import re
 import pytest
 
 from agents.llm import ContextLengthError, FakeModel
-from agents.refinement import (
-    Domain,
-    Example,
-    Interpreter,
-    Outcome,
-    OutputParseError,
-    RefinementAgent,
-    RefinementConfig,
-    RuleForm,
-    RuleParseError,
-)
+from agents.refinement import RefinementAgent, RefinementConfig
+from agents.world import Domain, Example, Interpreter, Outcome, OutputParseError, RuleForm, RuleParseError
 
 SEEN = (Example(1, 3), Example(2, 5), Example(3, 7))
 UNSEEN = (4, 10)
@@ -59,7 +50,7 @@ class FakePython(Interpreter):
 
 
 def make_domain() -> Domain:
-    from agents.refinement.parsing import parse_python_rule
+    from agents.world import parse_python_rule
 
     affine = RuleForm("affine", "Write 'y = a*x + b'.", parse_affine, AffineInterpreter(), max_tokens=20,
                       render=lambda r: f"y = {r[0]}*x + {r[1]}", constraint="y = -?[0-9]+\\*x \\+ -?[0-9]+")

@@ -10,7 +10,7 @@ pytestmark = [pytest.mark.llm, pytest.mark.slow]
 
 
 def test_refine_and_io_run_end_to_end_with_the_default_model(tmp_path):
-    from evaluation.runner import run_benchmark
+    from evaluation.harness.runner import run_benchmark
 
     common = {"threads": 1, "n_tasks": 1}
     res = run_benchmark("refinement-acre", params=common | {"method": "refine", "T": 1, "N": 2, "max_tokens": 24,

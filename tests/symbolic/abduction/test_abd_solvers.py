@@ -149,7 +149,7 @@ def test_exported_texts_rerun_to_the_same_optimum(tmp_path):
     costs: list[list[int]] = []
     assert ctl.solve(on_model=lambda m: costs.append(list(m.cost))).exhausted
     assert -costs[-1][0] == ref.objective and -costs[-1][1] == ref.secondary
-    assert "option(" in problem.to_asp() and "#maximize" in problem.to_asp()
+    assert "option(" in to_asp_program(problem) and "#maximize" in to_asp_program(problem)
     for reduced in (True, False):
         text = to_lp_text(problem, reduced=reduced)
         assert "Maximize" in text and "rate" in text

@@ -7,7 +7,7 @@ import json
 import numpy as np
 
 from evaluation.benchmarks.possibilistic_kernels import np_lowest_solution, np_minmax, np_nabla_rows
-from evaluation.runner import run_benchmark
+from evaluation.harness.runner import run_benchmark
 from symbolic.possibilistic import chebyshev_rows, lowest_solution, minmax_product
 
 

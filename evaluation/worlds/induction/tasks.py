@@ -1,0 +1,47 @@
+"""Task records shared by the four domains, data paths, and errors that name the file and line."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from agents.world import Example
+from evaluation.harness.errors import NesyError
+
+
+class DataFormatError(NesyError, ValueError):
+    """A data file is malformed; the message names the file and the line."""
+
+
+@dataclass(frozen=True)
+class Task:
+    """One induction task: seen (train) and unseen (test) examples."""
+
+    id: str
+    train: tuple[Example, ...]
+    test: tuple[Example, ...]
+    meta: dict[str, Any] | None = None
+
+
+def project_root() -> Path:
+    return Path(__file__).resolve().parents[2]
+
+
+def data_root(path: str | os.PathLike[str] | None = None) -> Path:
+    """The shared data folder: ``path`` if given, else ``$NESY_DATA``, else ``<project>/../shared/data``."""
+    if path is not None:
+        return Path(path)
+    env = os.environ.get("NESY_DATA")
+    return Path(env) if env else project_root().parent / "shared" / "data"
+
+
+def line_of(text: str, needle: str, occurrence: int) -> int:
+    """1-based line of the ``occurrence``-th (0-based) ``needle`` in ``text`` (1 if not found)."""
+    pos = -1
+    for _ in range(occurrence + 1):
+        pos = text.find(needle, pos + 1)
+        if pos < 0:
+            return 1
+    return text.count("\n", 0, pos) + 1

@@ -1,0 +1,1 @@
+"""Visual Sudoku (Π-NeSy): ViSudo-PC-style valid / corrupted puzzles over MNIST images."""
