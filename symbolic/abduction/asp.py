@@ -3,13 +3,13 @@
 The program (see :data:`ENCODING`) has one choice per atom; ``incons/1`` derives the inconsistent
 accepted atoms from the rule flags and the conflict relation; a ``#sum`` constraint enforces
 ``q·I <= p·|E|``; ``#maximize`` ranks coverage at priority 2 and the tie-break objective
-``sum w - P·I`` at priority 1 (lexicographic, as in the ``ip`` solver). The solver returns plain
-Python values copied inside the model callback: clingo ``Model`` objects die with the callback.
+``sum w - P·I`` at priority 1 (lexicographic, as in the ``ip`` solver). Grounding and solving go
+through :class:`symbolic.asp.AspSession` (time limits, plain results: clingo ``Model`` objects die
+with their callback).
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import time
 from typing import Any
 
@@ -19,6 +19,7 @@ from symbolic.abduction.errors import AbductionInputError, SolverUnavailableErro
 from symbolic.abduction.options import OptionModel, build_options
 from symbolic.abduction.problem import AbductionProblem
 from symbolic.abduction.result import AbductionResult
+from symbolic.asp import AspResult, AspSession
 
 ENCODING_COMMON = """\
 #defined flagged/1. #defined covers/1. #defined weight/2. #defined min_coverage/1.
@@ -115,79 +116,22 @@ def to_asp_program(problem: AbductionProblem, reduced: bool = True) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _clingo():
+def _clingo_available() -> None:
     try:
-        import clingo
+        import clingo  # noqa: F401
     except ImportError as exc:  # pragma: no cover - clingo is a declared dependency
         raise SolverUnavailableError("the asp solver needs clingo: pip install clingo") from exc
-    return clingo
 
 
-def _flat_stats(node: Any, prefix: str = "", out: dict[str, Any] | None = None, depth: int = 0) -> dict[str, Any]:
-    out = {} if out is None else out
-    if isinstance(node, dict) and depth < 4:
-        for k, v in node.items():
-            _flat_stats(v, f"{prefix}{k}.", out, depth + 1)
-    elif isinstance(node, int | float):
-        out[prefix[:-1]] = float(node)
-    return out
+def _atom_ids(symbols: tuple[str, ...]) -> list[int]:
+    """Option or atom numbers of the shown ``pick(O)`` / ``choose(A)`` atoms."""
+    return sorted(int(s[s.index("(") + 1:-1]) for s in symbols if s.startswith(("pick(", "choose(")))
 
 
-def _solve_events(program: str, strategy: str, threads: int, send: Any) -> list:
-    """Ground and solve; each improving model becomes ``("model", cost, picks)``, then ``("done", ...)``."""
-    import clingo
-
-    out: list = []
-
-    def emit(event: tuple) -> None:
-        if send is None:
-            out.append(event)
-        else:
-            send.send(event)
-
-    t0 = time.perf_counter()
-    ctl = clingo.Control([f"-t{threads}", f"--opt-strategy={strategy}", "--opt-mode=opt"])
-    ctl.add("base", [], program)
-    ctl.ground([("base", [])])
-    ground = time.perf_counter() - t0
-
-    def on_model(model: Any) -> None:
-        # copy plain values now: the Model object is invalid after the callback returns
-        picks = sorted(s.arguments[0].number for s in model.symbols(shown=True) if s.name in ("choose", "pick"))
-        emit(("model", list(model.cost), picks))
-
-    res = ctl.solve(on_model=on_model)
-    summary = _flat_stats(ctl.statistics.get("summary", {}))
-    solving = _flat_stats(ctl.statistics.get("solving", {}).get("solvers", {}))
-    st = {"ground_seconds": ground}
-    for key in ("times.total", "times.solve", "times.cpu"):
-        if key in summary:
-            st[f"clingo_{key.replace('.', '_')}"] = summary[key]
-    for key in ("choices", "conflicts", "restarts"):
-        if key in solving:
-            st[key] = solving[key]
-    emit(("done", bool(res.exhausted), bool(res.unsatisfiable), st))
-    return out
-
-
-def _child(program: str, strategy: str, threads: int, send: Any) -> None:
-    try:
-        _solve_events(program, strategy, threads, send)
-    finally:
-        send.close()
-
-
-def _consume(events: list, best: dict[str, Any], stats: dict[str, Any]) -> dict[str, bool]:
-    info = {"exhausted": False, "unsatisfiable": False, "timed_out": False}
-    for event in events:
-        if event[0] == "model":
-            stats["models"] += 1
-            if "cost" not in best or event[1] < best["cost"]:
-                best["cost"], best["chosen"] = event[1], event[2]
-        else:
-            info = {"exhausted": event[1], "unsatisfiable": event[2], "timed_out": False}
-            stats.update({k: stats.get(k, 0.0) + v for k, v in event[3].items()})
-    return info
+#: clingo statistics copied into ``AbductionResult.stats`` under the names earlier releases used.
+_STAT_NAMES = {"summary.times.total": "clingo_times_total", "summary.times.solve": "clingo_times_solve",
+               "summary.times.cpu": "clingo_times_cpu", "solvers.choices": "choices",
+               "solvers.conflicts": "conflicts", "solvers.restarts": "restarts"}
 
 
 class ASPSolver:
@@ -215,48 +159,31 @@ class ASPSolver:
         self.opt_strategy = opt_strategy
         self.reduced = reduced
 
-    def _run(self, clingo: Any, program: str, strategy: str, limit: float | None, best: dict[str, Any],
-             stats: dict[str, Any]) -> dict[str, bool]:
-        """One clingo run; updates ``best`` with any model better than it (costs compare lexicographically).
+    def _run(self, program: str, strategy: str, limit: float | None, best: dict[str, Any],
+             stats: dict[str, Any]) -> AspResult:
+        """One clingo run; updates ``best`` with its model if better (costs compare lexicographically).
 
-        With a time limit the run happens in a forked child process that is killed at the deadline:
-        clingo's ``cancel`` can block for many seconds inside branch-and-bound on large aggregates.
+        With a time limit the session grounds and solves in a child process killed at the deadline
+        (clingo's ``cancel`` can block for many seconds inside branch-and-bound on large aggregates),
+        keeping the last model it reported.
         """
-        if limit is None:
-            events = _solve_events(program, strategy, self.threads, None)
-            return _consume(events, best, stats)
-        ctx = multiprocessing.get_context("fork")
-        recv, send = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_child, args=(program, strategy, self.threads, send), daemon=True)
-        proc.start()
-        send.close()
-        deadline = time.perf_counter() + limit
-        info = {"exhausted": False, "unsatisfiable": False, "timed_out": True}
-        try:
-            while True:
-                left = deadline - time.perf_counter()
-                if left <= 0 or not recv.poll(left):
-                    break
-                try:
-                    event = recv.recv()
-                except EOFError:
-                    info["timed_out"] = False
-                    break
-                if event[0] == "done":
-                    info = {"exhausted": event[1], "unsatisfiable": event[2], "timed_out": False}
-                    stats.update({k: stats.get(k, 0.0) + v for k, v in event[3].items()})
-                    break
-                _consume([event], best, stats)
-        finally:
-            if proc.is_alive():
-                proc.kill()
-            proc.join()
-            recv.close()
-        return info
+        session = AspSession([f"-t{self.threads}", f"--opt-strategy={strategy}", "--opt-mode=opt"],
+                             time_limit=limit)
+        res = session.add(program).solve()
+        stats["models"] += res.n_models
+        stats["ground_seconds"] = stats.get("ground_seconds", 0.0) + res.ground_seconds
+        for key, name in _STAT_NAMES.items():
+            if key in res.stats:
+                stats[name] = stats.get(name, 0.0) + res.stats[key]
+        if res.status == "error":
+            stats["error"] = res.error
+        if res.best is not None and ("cost" not in best or list(res.best.cost) < best["cost"]):
+            best["cost"], best["chosen"] = list(res.best.cost), _atom_ids(res.best.symbols)
+        return res
 
     def solve(self, problem: AbductionProblem) -> AbductionResult:
         """Ground and solve; returns the best model found, proven optimal if a search finished."""
-        clingo = _clingo()
+        _clingo_available()
         t_start = time.perf_counter()
         om = build_options(problem) if self.reduced else None
         if om is not None and om.decision_samples.size == 0:  # the presolve fixed every sample
@@ -276,27 +203,28 @@ class ASPSolver:
             plan = [("usc" if self.opt_strategy == "auto" else self.opt_strategy, None)]
         best: dict[str, Any] = {}
         stats: dict[str, Any] = {"models": 0, "strategies": []}
-        res_info = {"exhausted": False, "unsatisfiable": False, "timed_out": False}
+        last: AspResult | None = None
         for strategy, share in plan:
             left = None if self.time_limit is None else self.time_limit - (time.perf_counter() - t_start)
             if left is not None and left <= 0.01:
                 break
             limit = left if share is None else min(share, left)
-            info = self._run(clingo, program, strategy, limit, best, stats)
+            last = self._run(program, strategy, limit, best, stats)
             stats["strategies"].append(strategy)
-            res_info = info
-            if info["exhausted"] or info["unsatisfiable"]:
+            if last.exhausted or last.status == "unsat":
                 break
-        res_unsat, timed_out = res_info["unsatisfiable"], res_info["timed_out"]
+        res_unsat = last is not None and last.status == "unsat"
+        timed_out = last is None or last.status == "timeout"
+        exhausted = last is not None and last.exhausted
         stats["timed_out"] = timed_out
-        stats["exhausted"] = res_info["exhausted"]
+        stats["exhausted"] = exhausted
         elapsed = time.perf_counter() - t_start
         if res_unsat:
             return AbductionResult(self.name, "infeasible", None, None, (), 0, True, elapsed, stats)
         if "chosen" not in best:
             return AbductionResult(self.name, "unknown", None, None, (), 0, False, elapsed, stats)
         # without optimisation literals (nothing covers, no tie-break) every model is optimal
-        proven = (res_info["exhausted"] or not best["cost"]) and not timed_out
+        proven = (exhausted or not best["cost"]) and not timed_out
         if om is not None:
             picked = om.fixed.copy()
             picked[np.asarray(best["chosen"], dtype=np.int64)] = True
