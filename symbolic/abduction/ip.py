@@ -24,8 +24,10 @@ objective phases over ``cover_o`` and ``secondary_o`` (a multiple-choice knapsac
 
 from __future__ import annotations
 
+import logging
 import os
 import re
+import sys
 import tempfile
 import time
 from typing import Any
@@ -38,6 +40,36 @@ from symbolic.abduction.problem import AbductionProblem
 from symbolic.abduction.result import AbductionResult
 
 BACKENDS = ("cbc", "highs")
+
+logger = logging.getLogger(__name__)
+_highs_banner_done = False
+
+
+def _silence_highs_banner() -> None:
+    """Construct the process's first ``highspy.Highs`` with stdout closed at the descriptor level.
+
+    HiGHS prints its banner ("Running HiGHS ...") from C++ in the first constructor of a process,
+    before PuLP can set ``output_flag``; later constructions print nothing. The banner is noise in
+    benchmark output, so it goes to /dev/null once; ``msg=True`` keeps it.
+    """
+    global _highs_banner_done
+    if _highs_banner_done:
+        return
+    _highs_banner_done = True
+    try:
+        import highspy
+    except ImportError:  # PuLP reports the missing backend itself
+        return
+    sys.stdout.flush()
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(devnull)
+        os.close(saved)
 
 
 def _pulp():
@@ -210,7 +242,8 @@ class IPSolver:
         backend: ``"cbc"`` (PuLP's bundled CBC) or ``"highs"`` (highspy).
         time_limit: Seconds for both phases together (None: no limit).
         threads: Solver threads.
-        msg: Print the solver log.
+        msg: Show the solver log: CBC's log goes to this module's logger (INFO), HiGHS prints its
+            own (and its banner). Off by default: no solver output at all.
         reduced: Solve the exact option presolve (default) instead of the direct atom-level model.
     """
 
@@ -243,9 +276,11 @@ class IPSolver:
                 with open(log) as fh:
                     text = fh.read()
             if self.msg:
-                print(text)
+                logger.info("CBC log:\n%s", text)
             stats.update(_parse_cbc_log(text))
         else:
+            if not self.msg:
+                _silence_highs_banner()
             solver = pulp.HiGHS(msg=self.msg, timeLimit=limit, gapRel=0.0, gapAbs=0.99, threads=self.threads)
             model.prob.solve(solver)
             try:

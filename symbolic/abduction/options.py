@@ -167,9 +167,11 @@ def build_options(problem: AbductionProblem) -> OptionModel:
     first.sort()
     s, badv, mask = s[first], badv[first], mask[first]
     has_bad = badv >= 0
-    safe_bad = np.where(has_bad, badv, 0)
+    # gather the bad atoms' weights only where there is one: an instance may have no atoms at all
+    bad_weight = np.zeros(s.size, dtype=np.int64)
+    bad_weight[has_bad] = p.weight[badv[has_bad]]
     count = (mask * n_unf[s]).sum(1) + has_bad
-    weight = (mask * w_unf[s]).sum(1) + np.where(has_bad, p.weight[safe_bad], 0)
+    weight = (mask * w_unf[s]).sum(1) + bad_weight
     cover = ((mask & cov_unf[s]).any(1) | has_bad).astype(np.int64)
     slack = pn * count - qd * has_bad
     secondary = weight - p.penalty * has_bad

@@ -3,16 +3,21 @@
 Formulation (our reconstruction of Leiva et al. 2025; see docs/abduction.md)
 --------------------------------------------------------------------------
 *Atoms.* Each model (or model head) ``m`` asserts at most one label per sample ``x``: the atom
-``pred(m, x, l)``. Every atom carries three given facts: ``flagged`` (an error-detection rule of
-``m`` fires on it), ``covers`` (it counts for coverage; e.g. fine labels cover, coarse ones only
-support) and an integer tie-break weight ``w >= 0`` (e.g. the confidence, scaled to 0..100).
+``pred(m, x, l)``; the constructor checks this and names the source and sample that break it.
+Every atom carries three given facts: ``flagged`` (an error-detection rule of ``m`` fires on it),
+``covers`` (it counts for coverage; e.g. fine labels cover, coarse ones only support) and an
+integer tie-break weight ``w >= 0`` (e.g. the confidence, scaled to 0..100).
 
 *Decision.* A subset ``E`` of the atoms (the accepted predictions).
 
 *Inconsistency.* An accepted atom ``a = pred(m, x, l)`` is inconsistent in ``E`` when it is flagged,
 or when ``E`` accepts for the same sample a label conflicting with ``l`` (the conflict relation of
 :class:`~symbolic.abduction.constraints.DomainConstraints`: exclusion, hierarchy, nogoods). With
-``hard`` constraints conflicting atoms may not be accepted together at all.
+``hard`` constraints conflicting atoms may not be accepted together at all, and an atom of a
+*self-conflicting* label (one that implies two exclusive labels, see
+:meth:`~symbolic.abduction.constraints.DomainConstraints.unsatisfiable`) may not be accepted even
+alone: it conflicts with itself. With soft constraints such an atom may be accepted and always
+counts as inconsistent.
 
 *Constraint.* ``I(E) <= θ · |E|`` where ``I(E)`` counts inconsistent accepted atoms, i.e. the
 inconsistency rate ``I/|E|`` is at most θ (the empty set is consistent). θ is used as the exact
@@ -26,8 +31,14 @@ inequality ``q·I <= p·|E|``. Optional: coverage at least ``min_coverage`` (may
    sample's weight can pay for one) and then the heaviest support, i.e. a confidence-weighted
    vote among the predictions that survive the rules and the constraints.
 
-The final label of a sample (:meth:`AbductionProblem.decide`) is the covering label of largest
-accepted weight (unique whenever the accepted atoms of the sample are consistent).
+The final label of a sample (:meth:`AbductionProblem.decide`) is the accepted covering label of
+largest accepted weight; ties go to the label with more accepted atoms, then to the label that comes
+first in ``constraints.labels``. So the decision is a function of the acceptance alone (never of
+source order), also when two covering labels that do not conflict carry equal weight.
+
+The exports of an instance belong to the encoders: :func:`symbolic.abduction.ip.to_lp_text` (CPLEX
+LP) and :func:`symbolic.abduction.asp.to_asp_program` (clingo). The dominance facts behind the
+option presolve are proved in docs/abduction.md (summary in :mod:`symbolic.abduction.options`).
 """
 
 from __future__ import annotations
@@ -94,6 +105,11 @@ class AbductionProblem:
         theta: Inconsistency-rate threshold in [0, 1].
         tie_break: Whether the secondary objective is optimised.
         min_coverage: Hard lower bound on coverage (0: none).
+
+    Raises:
+        AbductionInputError: malformed arrays (kind, shape, length, range), negative weights, θ outside
+            [0, 1], or a source asserting two labels for one sample (the message names both).
+        UnknownLabelError: a label index outside the vocabulary.
     """
 
     n_samples: int
@@ -136,6 +152,14 @@ class AbductionProblem:
             if bad.size:
                 err = UnknownLabelError if name == "label" else AbductionInputError
                 raise err(f"atom {bad[0]}: {name} = {arr[bad[0]]} is outside [0, {bound}) ({what})")
+        # the formulation (and the presolve's per-sample options) assume one assertion per source and sample
+        pair = arrays["source"] * max(int(self.n_samples), 1) + arrays["sample"]
+        uniq, first, count = np.unique(pair, return_index=True, return_counts=True)
+        if uniq.size and count.max() > 1:
+            dup = first[np.argmax(count > 1)]
+            src, smp = int(arrays["source"][dup]), int(arrays["sample"][dup])
+            raise AbductionInputError(f"source {self.sources[src]!r} asserts {int(count.max())} labels for sample "
+                                      f"{smp}; each source may assert at most one label per sample")
         if arrays["weight"].size and arrays["weight"].min() < 0:
             raise AbductionInputError("tie-break weights must be >= 0")
         frac = theta_fraction(self.theta)
@@ -345,6 +369,9 @@ class AbductionProblem:
     def decide(self, chosen: np.ndarray | Sequence[int], label_subset: Sequence[str] | None = None) -> np.ndarray:
         """Final label index per sample (int, N): the accepted covering label of largest accepted weight.
 
+        Ties (equal accepted weight, e.g. two covering labels that do not conflict) go to the label
+        with more accepted atoms, then to the label first in ``constraints.labels``.
+
         Args:
             chosen: The acceptance (mask or atom indices), e.g. ``result.chosen``.
             label_subset: Restrict decisions to these labels (default: covering atoms' labels).
@@ -358,24 +385,12 @@ class AbductionProblem:
             sel &= np.isin(self.label, self.constraints.encode(np.asarray(list(label_subset), dtype=object)))
         n_labels = len(self.constraints.labels)
         score = np.zeros((self.n_samples, n_labels))
-        # weight first; one extra unit per atom breaks ties between equal weights by count
+        # weight first; one extra unit per atom breaks ties between equal weights by count (exact in
+        # float64 up to 2**53); argmax then takes the first label of the vocabulary among equals
         np.add.at(score, (self.sample[sel], self.label[sel]), self.weight[sel] * (self.n_atoms + 1.0) + 1.0)
         out = score.argmax(1)
         out[score.max(1, initial=0) <= 0] = -1
         return out
-
-    # ------------------------------------------------------------------ export
-    def to_lp(self) -> str:
-        """The phase-1 integer program (maximise coverage) in CPLEX LP format."""
-        from symbolic.abduction.ip import to_lp_text
-
-        return to_lp_text(self)
-
-    def to_asp(self) -> str:
-        """A standalone clingo program (facts + encoding + optimisation statements)."""
-        from symbolic.abduction.asp import to_asp_program
-
-        return to_asp_program(self)
 
     def summary(self) -> dict:
         """Plain-data size and setting of the instance."""
