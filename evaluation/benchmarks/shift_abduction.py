@@ -24,59 +24,28 @@ cached under ``$NESY_CACHE_DIR`` (default ``~/.cache/nesykit``)/shift_abduction.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 from sklearn.metrics import f1_score
 
-from evaluation.benchmark import Benchmark, RunContext, Sample, register
-from evaluation.cache import cache_root
-from evaluation.params import Param
-from evaluation.plotting import pyplot, save_figure
-from perception.datasets import load_fashion_mnist, load_mnist
-from perception.shift import (
-    ARCHITECTURES,
-    Shift,
-    build_two_head,
-    hierarchy,
-    image_statistics,
-    predict_two_head,
-    torch_threads,
-    train_two_head,
+from evaluation.harness.benchmark import Benchmark, RunContext, Sample, register
+from evaluation.harness.params import Param
+from evaluation.harness.plotting import pyplot, save_figure
+from evaluation.worlds.shift import MODEL_NAMES, TEST_SHIFTS, ShiftWorld
+from perception.shift import ARCHITECTURES, Shift, torch_threads
+from symbolic.abduction import AbductionProblem, make_solver
+from symbolic.abduction.conditions import (
+    HeadPredictions,
+    fit_head_rules,
+    flag_heads,
+    model_conditions,
+    quantile_edges,
 )
-from symbolic.abduction import (
-    AbductionProblem,
-    ConditionSet,
-    DetRuleLearner,
-    DomainConstraints,
-    band_conditions,
-    make_solver,
-    prediction_conditions,
-)
+from symbolic.abduction.weights import ReliabilityTable, reliability_weights, two_head_problem
 
-TRAIN_CONDITIONS = ("clean", "noise:2|noise:3", "blur:2|blur:3", "fog:2|fog:3", "snow:2|snow:3",
-                    "elastic:2|elastic:3")
-MODEL_NAMES = ("clean", "noise", "blur", "fog", "snow", "elastic")
-TEST_SHIFTS = (
-    "noise:5", "blur:5", "fog:5", "snow:5", "elastic:5", "brightness:4",
-    "noise:4+blur:2", "fog:4+snow:3", "brightness:3+noise:3", "elastic:4+blur:3",
-    "noise:4|blur:4|fog:4", "snow:4|elastic:4|brightness:4", "clean|noise:5|blur:5|fog:5|snow:5|elastic:5",
-    "noise:3+fog:3|blur:3+snow:3", "noise:1|blur:1|fog:1|snow:1|elastic:1",
-)
 SOLVERS = ("ip-cbc", "ip-highs", "asp", "heuristic")
-CONF_EDGES = (0.0, 0.5, 0.7, 0.9, 1.0)
-CACHE_VERSION = "1"
-
-
-def cache_dir() -> Path:
-    """Where trained classifiers are kept (``$NESY_CACHE_DIR`` or ``~/.cache/nesykit``)."""
-    return cache_root("shift_abduction")
 
 
 def scores(y: np.ndarray, pred: np.ndarray, n_classes: int) -> dict[str, float]:
@@ -85,56 +54,9 @@ def scores(y: np.ndarray, pred: np.ndarray, n_classes: int) -> dict[str, float]:
             "f1": float(f1_score(y, pred, labels=list(range(n_classes)), average="macro", zero_division=0))}
 
 
-class _Split:
-    """Predictions of all models on one shifted split, plus the rule conditions."""
-
-    def __init__(self, probs: list[tuple[np.ndarray, np.ndarray]], stats: dict[str, np.ndarray], y: np.ndarray,
-                 parent: np.ndarray) -> None:
-        self.pf = [p[0] for p in probs]
-        self.pc = [p[1] for p in probs]
-        self.fine = [p.argmax(1) for p in self.pf]
-        self.coarse = [p.argmax(1) for p in self.pc]
-        self.conf_f = [p.max(1) for p in self.pf]
-        self.conf_c = [p.max(1) for p in self.pc]
-        self.stats = stats
-        self.y = y
-        self.yc = parent[y]
-        self.parent = parent
-
-    def take(self, idx: np.ndarray) -> _Split:
-        out = object.__new__(_Split)
-        for k in ("pf", "pc", "fine", "coarse", "conf_f", "conf_c"):
-            setattr(out, k, [a[idx] for a in getattr(self, k)])
-        out.stats = {k: v[idx] for k, v in self.stats.items()}
-        out.y, out.yc, out.parent = self.y[idx], self.yc[idx], self.parent
-        return out
-
-    def __len__(self) -> int:
-        return len(self.y)
-
-    def conditions(self, fine_names, coarse_names, stat_edges) -> tuple[ConditionSet, list[np.ndarray]]:
-        """Shared conditions and, per model, its agreement conditions."""
-        parts = []
-        for k, name in enumerate(MODEL_NAMES[:len(self.fine)]):
-            parts.append(prediction_conditions(f"{name}.f", self.fine[k], fine_names))
-            parts.append(prediction_conditions(f"{name}.c", self.coarse[k], coarse_names))
-            parts.append(ConditionSet((f"{name}.incoherent",), (self.parent[self.fine[k]] != self.coarse[k])[:, None]))
-            parts.append(band_conditions(f"{name}.conf", self.conf_f[k], CONF_EDGES))
-        for key, edges in stat_edges.items():
-            parts.append(band_conditions(f"img.{key}", np.clip(self.stats[key], edges[0], edges[-1]), edges))
-        shared = ConditionSet.concat(parts)
-        fine = np.stack(self.fine, 1)
-        agree = [(fine == fine[:, [k]]).sum(1) - 1 for k in range(fine.shape[1])]
-        return shared, agree
-
-
 def _criterion(sc: dict[str, float]) -> float:
     """Model-selection score on validation (θ and ε): the mean of accuracy and macro-F1."""
     return 0.5 * (sc["acc"] + sc["f1"])
-
-
-def _agree_set(agree: np.ndarray) -> ConditionSet:
-    return ConditionSet.from_columns({f"agree<={j}": agree <= j for j in range(3)})
 
 
 @register
@@ -180,53 +102,13 @@ class ShiftAbduction(Benchmark):
                     "scaling_samples": "200,800", "direct_max_samples": 200}
     parallel = False
 
-    # ------------------------------------------------------------------ setup: data and classifiers
+    # ------------------------------------------------------------------ setup: the world
     def setup(self, ctx: RunContext) -> None:
         with torch_threads(ctx.params["threads"]):
-            self._setup(ctx)
-
-    def _setup(self, ctx: RunContext) -> None:
-        p = ctx.params
-        data = load_fashion_mnist() if p["dataset"] == "fashion" else load_mnist()
-        self.fine_names, self.coarse_names, self.parent = hierarchy(p["dataset"])
-        self.constraints = DomainConstraints.hierarchy(
-            {f: self.coarse_names[self.parent[i]] for i, f in enumerate(self.fine_names)})
-        self.data = data
-        self.models = []
-        info = []
-        t0 = time.perf_counter()
-        for k, cond in enumerate(TRAIN_CONDITIONS):
-            model, hist, cached = self._classifier(k, cond, ctx)
-            self.models.append(model)
-            info.append({"model": MODEL_NAMES[k], "condition": cond, "cached": cached,
-                         "train_seconds": sum(h["seconds"] for h in hist),
-                         "train_accuracy": hist[-1]["train_accuracy"] if hist else None})
-        ctx.extra["classifiers"] = info
-        ctx.extra["setup_seconds"] = time.perf_counter() - t0
-        self._pool = None
-
-    def _classifier(self, k: int, cond: str, ctx: RunContext):
-        p = ctx.params
-        key = json.dumps({"v": CACHE_VERSION, "dataset": p["dataset"], "arch": p["arch"], "cond": cond,
-                          "train_size": p["train_size"], "epochs": p["epochs"], "lr": p["lr"], "seed": ctx.seed},
-                         sort_keys=True)
-        path = cache_dir() / f"{hashlib.sha256(key.encode()).hexdigest()[:20]}.pt"
-        model = build_two_head(p["arch"], len(self.fine_names), len(self.coarse_names))
-        if path.exists():
-            blob = torch.load(path, map_location="cpu", weights_only=False)
-            model.load_state_dict(blob["state"])
-            model.eval()
-            return model, blob["history"], True
-        x, y = self.data.train
-        x, y = x[:p["train_size"]], y[:p["train_size"]]
-        xs, _ = Shift.parse(cond).apply(x, seed=ctx.seed * 1000 + k)
-        torch.manual_seed(ctx.seed * 1000 + k)
-        model = build_two_head(p["arch"], len(self.fine_names), len(self.coarse_names))
-        hist = train_two_head(model, xs, y, self.parent[y], epochs=p["epochs"], lr=p["lr"], seed=ctx.seed + k)
-        tmp = path.with_suffix(".tmp")
-        torch.save({"state": model.state_dict(), "history": hist, "key": key}, tmp)
-        os.replace(tmp, path)
-        return model, hist, False
+            self.world = ShiftWorld.from_params(ctx.params, ctx.seed)
+            ctx.extra["setup_seconds"] = self.world.load()
+            ctx.extra["classifiers"] = self.world.info
+        self._pool: tuple[HeadPredictions, dict[str, np.ndarray], ReliabilityTable | None] | None = None
 
     # ------------------------------------------------------------------ samples
     def samples(self, ctx: RunContext):
@@ -243,115 +125,38 @@ class ShiftAbduction(Benchmark):
                 return self._run_test(sample, ctx)
             return self._run_scale(sample, ctx)
 
-    # ------------------------------------------------------------------ shared pieces
-    def _split(self, x: np.ndarray, y: np.ndarray, shift: Shift, seed: int) -> _Split:
-        xs, _ = shift.apply(x, seed)
-        probs = [predict_two_head(m, xs) for m in self.models]
-        return _Split(probs, image_statistics(xs), y, self.parent)
+    # ------------------------------------------------------------------ engine calls
+    def _fit_rules(self, preds: HeadPredictions, eps: float, edges: dict[str, np.ndarray]) -> dict[str, Any]:
+        w = self.world
+        return fit_head_rules(preds, eps, edges, w.fine_names, w.coarse_names)
 
-    def _fit_rules(self, split: _Split, eps: float, stat_edges) -> dict[str, Any]:
-        shared, agree = split.conditions(self.fine_names, self.coarse_names, stat_edges)
-        rules = {}
-        for k, name in enumerate(MODEL_NAMES[:len(split.fine)]):
-            conds = ConditionSet.concat([shared, _agree_set(agree[k])])
-            rules[f"{name}.fine"] = DetRuleLearner(epsilon=eps).fit(
-                split.fine[k], split.y, conds, labels=self.fine_names, source=f"{name}.fine").rule_set_
-            rules[f"{name}.coarse"] = DetRuleLearner(epsilon=eps).fit(
-                split.coarse[k], split.yc, conds, labels=self.coarse_names, source=f"{name}.coarse").rule_set_
-        return rules
+    def _flags(self, preds: HeadPredictions, rules: dict[str, Any], edges: dict[str, np.ndarray],
+               n_models: int) -> dict[str, np.ndarray]:
+        w = self.world
+        return flag_heads(preds, rules, edges, w.fine_names, w.coarse_names, n_models)
 
-    def _flags(self, split: _Split, rules, stat_edges, n_models: int) -> dict[str, np.ndarray]:
-        shared, agree = split.conditions(self.fine_names, self.coarse_names, stat_edges)
-        flags = {}
-        for k, name in enumerate(MODEL_NAMES[:n_models]):
-            conds = ConditionSet.concat([shared, _agree_set(agree[k])])
-            flags[f"{name}.fine"] = rules[f"{name}.fine"].flag(split.fine[k], conds)
-            flags[f"{name}.coarse"] = rules[f"{name}.coarse"].flag(split.coarse[k], conds)
-        return flags
+    def _reliability(self, preds: HeadPredictions, flags: dict[str, np.ndarray], kind: str) -> ReliabilityTable:
+        w = self.world
+        return reliability_weights(preds, flags, len(w.fine_names), len(w.coarse_names), kind)
 
-    @staticmethod
-    def _cells(split: _Split, flags, k: int, head: str) -> tuple[np.ndarray, np.ndarray]:
-        pred = split.fine[k] if head == "fine" else split.coarse[k]
-        conf = split.conf_f[k] if head == "fine" else split.conf_c[k]
-        band = np.clip(np.searchsorted(CONF_EDGES, conf, side="right") - 1, 0, len(CONF_EDGES) - 2)
-        name = f"{MODEL_NAMES[k]}.{head}"
-        return pred, flags[name].astype(np.int64) * 1000 + pred * 10 + band
-
-    def _reliability(self, split: _Split, flags, kind: str = "logodds") -> dict[str, dict[int, float]]:
-        """Weights per (source, flagged, predicted label, confidence band) cell from held-out precision.
-
-        ``reliability``: the smoothed precision p. ``logodds``: ``max(0, log((K-1) p / (1-p)))`` divided by
-        its value at p = 0.995, i.e. the weights of the optimal weighted plurality vote of independent
-        experts with K classes (Nitzan & Paroush), clipped at chance level and scaled to [0, 1].
-        """
-        table = {}
-        for k, name in enumerate(MODEL_NAMES[:len(split.fine)]):
-            for head, truth in (("fine", split.y), ("coarse", split.yc)):
-                pred, cell = self._cells(split, flags, k, head)
-                correct = pred == truth
-                keys, inv = np.unique(cell, return_inverse=True)
-                n = np.bincount(inv)
-                c = np.bincount(inv, weights=correct)
-                overall = (correct.sum() + 1) / (len(correct) + 2)
-                values, default = (c + 2 * overall) / (n + 2), float(overall)
-                if kind == "logodds":
-                    n_cls = len(self.fine_names) if head == "fine" else len(self.coarse_names)
-
-                    def lo(q, n_cls=n_cls):
-                        q = np.clip(q, 1e-3, 0.995)
-                        return np.maximum(0.0, np.log((n_cls - 1) * q / (1 - q))) / np.log((n_cls - 1) * 0.995 / 0.005)
-
-                    values, default = lo(values), float(lo(np.array(default)))
-                table[f"{name}.{head}"] = {"keys": keys, "values": values, "default": default}
-        return table
-
-    def _problem(self, split: _Split, flags, theta: float, n_models: int,
-                 reliability: dict | None = None) -> AbductionProblem:
-        preds, conf = {}, {}
-        for k, name in enumerate(MODEL_NAMES[:n_models]):
-            preds[f"{name}.fine"] = split.fine[k]
-            preds[f"{name}.coarse"] = split.coarse[k] + len(self.fine_names)
-            if reliability is None:
-                conf[f"{name}.fine"] = split.conf_f[k]
-                conf[f"{name}.coarse"] = split.conf_c[k]
-            else:
-                for head in ("fine", "coarse"):
-                    tab = reliability[f"{name}.{head}"]
-                    _, cell = self._cells(split, flags, k, head)
-                    pos = np.clip(np.searchsorted(tab["keys"], cell), 0, len(tab["keys"]) - 1)
-                    hit = tab["keys"][pos] == cell
-                    conf[f"{name}.{head}"] = np.where(hit, tab["values"][pos], tab["default"])
-        return AbductionProblem.from_predictions(preds, self.constraints, theta,
-                                                 flags={k: flags[k] for k in preds}, confidences=conf,
-                                                 covering_labels=self.fine_names)
-
-    @staticmethod
-    def _stat_edges(split: _Split) -> dict[str, np.ndarray]:
-        edges = {}
-        for key, v in split.stats.items():
-            q = np.unique(np.quantile(v, [0.0, 0.25, 0.5, 0.75, 1.0]))
-            if q.size >= 2:
-                edges[key] = q
-        return edges
+    def _problem(self, preds: HeadPredictions, flags: dict[str, np.ndarray], theta: float, n_models: int,
+                 reliability: ReliabilityTable | None = None) -> AbductionProblem:
+        w = self.world
+        return two_head_problem(preds, flags, w.constraints, w.fine_names, theta, n_models, reliability)
 
     # ------------------------------------------------------------------ one test set
     def _run_test(self, sample: Sample, ctx: RunContext) -> dict[str, Any]:
         p = ctx.params
         shift = Shift.parse(sample.inputs["shift"])
         seed = ctx.sample_seed(sample.id)
-        nf = len(self.fine_names)
+        w = self.world
+        nf = len(w.fine_names)
         t0 = time.perf_counter()
-        xv, yv = self.data.valid
-        xt, yt = self.data.test
-        rng = np.random.default_rng(seed)
-        vi = rng.permutation(len(yv))[:p["valid_size"]]
-        ti = rng.permutation(len(yt))[:p["test_size"]]
-        valid = self._split(xv[vi], yv[vi], shift, seed + 1)
-        test = self._split(xt[ti], yt[ti], shift, seed + 2)
+        valid, test = w.test_set(shift, seed, p["valid_size"], p["test_size"])
         n_rule = (2 * len(valid)) // 3
         v_rule, v_theta = valid.take(np.arange(n_rule)), valid.take(np.arange(n_rule, len(valid)))
         predict_seconds = time.perf_counter() - t0
-        edges = self._stat_edges(v_rule)
+        edges = quantile_edges(v_rule.stats)
         thetas = sorted(set(p["thetas"]))
         # epsilon chosen on the held-out third with the heuristic (its best theta), then fixed for all solvers
         eps_scores = {}
@@ -386,9 +191,9 @@ class ShiftAbduction(Benchmark):
         methods["weighted"] = scores(test.y, np.sum(test.pf, axis=0).argmax(1), nf)
         # rule quality on test (error detection)
         rule_quality = {}
-        shared, agree = test.conditions(self.fine_names, self.coarse_names, edges)
+        shared, agree = test.conditions(w.fine_names, w.coarse_names, edges)
         for k, name in enumerate(MODEL_NAMES):
-            conds = ConditionSet.concat([shared, _agree_set(agree[k])])
+            conds = model_conditions(test, k, shared, agree)
             rep = rules[f"{name}.fine"].report(test.fine[k], test.y, conds)
             rule_quality[name] = {k2: rep[k2] for k2 in ("precision", "recall", "recall_loss")}
         out["rule_quality"] = rule_quality
@@ -455,13 +260,8 @@ class ShiftAbduction(Benchmark):
     def _scaling_pool(self, ctx: RunContext):
         if self._pool is None:
             p = ctx.params
-            shifts = Shift.parse("|".join(TEST_SHIFTS[:p["n_test_sets"]]))
-            xv, yv = self.data.valid
-            xt, yt = self.data.test
-            n = min(5000, len(yt))
-            valid = self._split(xv[:min(3000, len(yv))], yv[:min(3000, len(yv))], shifts, ctx.seed + 11)
-            test = self._split(xt[:n], yt[:n], shifts, ctx.seed + 12)
-            edges = self._stat_edges(valid)
+            valid, test = self.world.pooled_set(p["n_test_sets"], ctx.seed)
+            edges = quantile_edges(valid.stats)
             rules = self._fit_rules(valid, 0.1, edges)
             rel = None if p["weights"] == "confidence" else \
                 self._reliability(valid, self._flags(valid, rules, edges, 6), p["weights"])
