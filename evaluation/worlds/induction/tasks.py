@@ -26,7 +26,7 @@ class Task:
 
 
 def project_root() -> Path:
-    return Path(__file__).resolve().parents[2]
+    return Path(__file__).resolve().parents[3]
 
 
 def data_root(path: str | os.PathLike[str] | None = None) -> Path:
