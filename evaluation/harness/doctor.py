@@ -93,18 +93,11 @@ def run_checks() -> list[Check]:
 
 def _llama_kernels_check(gguf: Path) -> Check:
     """Whether llama.cpp's AMX/repacked weights work with this build (the remembered probe; not run here)."""
-    try:
-        from agents.llm.backends.llamacpp_buffers import ENV, known_verdict
+    from agents.llm import llamacpp_fast_kernels_status
 
-        verdict = known_verdict(gguf)
-    except Exception as exc:  # reported, never raised
-        return Check("llama.cpp fast CPU kernels", False, f"{type(exc).__name__}: {exc}"[:120], "", core=False)
-    fix = f"rebuild llama-cpp-python with scripts/setup.sh (it applies scripts/gcc-amx-fix), or set {ENV}=0"
-    if verdict is None:
-        return Check("llama.cpp fast CPU kernels", True, "not probed yet (probed at the first model load)", "",
-                     core=False)
-    return Check("llama.cpp fast CPU kernels", bool(verdict["usable"]), str(verdict.get("detail", ""))[:120],
-                 "" if verdict["usable"] else fix, core=False)
+    status = llamacpp_fast_kernels_status(gguf)
+    return Check("llama.cpp fast CPU kernels", status["ok"], f"{status['state']}: {status['detail']}"[:120],
+                 status["fix"], core=False)
 
 
 def _shared_data() -> Path | None:

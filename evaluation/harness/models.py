@@ -40,7 +40,8 @@ class ModelChoice:
         return {"model_options": dict(self.options), "llm_cache": self.cache}
 
 
-def choose_model(uses_model: bool, model: Any, options: Mapping[str, Any] | None, cache: bool) -> ModelChoice | None:
+def choose_model(uses_model: bool, model: Any, options: Mapping[str, Any] | None, cache: bool,
+                 threads: int | None = None) -> ModelChoice | None:
     """Resolve and check the run's model before any work starts (``None`` for benchmarks without one).
 
     Args:
@@ -48,6 +49,7 @@ def choose_model(uses_model: bool, model: Any, options: Mapping[str, Any] | None
         model: A spec string, a ``ChatModel`` object, or ``None`` for :data:`DEFAULT_MODEL`.
         options: Backend options; strings (from ``-M key=value``) are converted to the backend's types.
         cache: Use the LLM response cache.
+        threads: The run's CPU threads; a llama.cpp model gets them as ``n_threads`` unless given.
 
     Raises:
         ParamError: a model or options given to a benchmark that uses none.
@@ -59,7 +61,7 @@ def choose_model(uses_model: bool, model: Any, options: Mapping[str, Any] | None
         if options:
             raise ParamError(f"this benchmark uses no model; -M {', '.join(options)} does not apply")
         return None
-    from agents.llm import ChatModel, coerce_model_options, validate_spec
+    from agents.llm import ChatModel, parse_spec, validate_spec
 
     if model is not None and not isinstance(model, str):
         if not isinstance(model, ChatModel):
@@ -68,9 +70,11 @@ def choose_model(uses_model: bool, model: Any, options: Mapping[str, Any] | None
             raise ParamError("backend options (-M) apply when the harness loads the model, not to a model object")
         return ModelChoice(spec=model.spec, cache=model.cache is not None, given=model)
     spec = (model or DEFAULT_MODEL).strip()
-    opts = coerce_model_options(spec, dict(options or {}))
-    validate_spec(spec, **opts)
-    return ModelChoice(spec=spec, options=opts, cache=cache)
+    opts = dict(options or {})
+    if threads is not None and parse_spec(spec)[0] == "llamacpp":
+        opts.setdefault("n_threads", threads)
+    checked = validate_spec(spec, **opts)  # file exists, backend installed, options valid: before any work
+    return ModelChoice(spec=spec, options=dict(checked.options), cache=cache)
 
 
 def load_chosen(choice: ModelChoice) -> Any:

@@ -127,9 +127,7 @@ def _run_benchmark(name: str, params: Mapping[str, Any] | None, *, seed: int, li
     if cls.uses_model:
         _split_model_params(cls, raw, options)
     resolved = resolve_params(name, cls.params, raw)
-    if cls.uses_model and threads is not None:
-        options.setdefault("n_threads", threads)
-    choice = choose_model(cls.uses_model, model, options, cache)
+    choice = choose_model(cls.uses_model, model, options, cache, threads)
     spec = choice.spec if choice is not None else None
     run_dir = Path(out) if out is not None else default_out(name, resolved, seed, spec)
     header = {"benchmark": name, "params": resolved, "model": spec, "seed": seed,
