@@ -1,5 +1,9 @@
 """A sandbox for model-written Python: warm worker processes with kernel-enforced limits.
 
+Each worker imports the preloaded modules once and forks a fresh, confined child per program (one
+``apply`` over all its inputs, or one ``run``), so nothing one program does to modules, builtins,
+``sys`` or the temp dir reaches the next.
+
 Example::
 
     from agents.sandbox import Sandbox

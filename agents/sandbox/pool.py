@@ -1,4 +1,9 @@
-"""The sandbox front end: a pool of warm, confined worker processes (see :mod:`agents.sandbox.worker`)."""
+"""The sandbox front end: a pool of warm, confined worker processes (see :mod:`agents.sandbox.worker`).
+
+Each worker is a zygote that forks a fresh child per program, so programs cannot see each other's
+interpreter state; the zygote survives a program's timeouts, memory errors, violations and crashes
+and is only replaced when it stops answering, dies, or garbles its own frames.
+"""
 
 from __future__ import annotations
 
@@ -42,6 +47,45 @@ class _SafeUnpickler(pickle.Unpickler):
 
 def _loads(data: bytes) -> Any:
     return _SafeUnpickler(io.BytesIO(data)).load()
+
+
+_VIOLATIONS = ("timeout", "memory", "forbidden")
+_PROGRAM_FAULT = ("error:ProgramDied", "error:GarbledOutput")
+
+
+class _ProgramFrames:
+    """Reassembles the length-prefixed ``("results", rows)`` frames a program's child writes, from the
+    raw chunks its zygote relays. The child runs untrusted code that can write anything into its
+    pipe; whatever it writes counts for its own program only, and the first malformed frame ends
+    the parsing (``bad`` says why)."""
+
+    def __init__(self) -> None:
+        self.buf = bytearray()
+        self.bad: str | None = None
+
+    def feed(self, chunk: bytes) -> list[SandboxResult]:
+        if self.bad is not None:
+            return []
+        self.buf += chunk
+        rows: list[SandboxResult] = []
+        while len(self.buf) >= 4:
+            n = int.from_bytes(self.buf[:4], "little")
+            if n > _MAX_FRAME:
+                self.bad = f"a frame of {n} bytes"
+                break
+            if len(self.buf) < 4 + n:
+                break
+            data = bytes(self.buf[4:4 + n])
+            del self.buf[:4 + n]
+            try:
+                kind, payload = _loads(data)
+                if kind != "results" or not isinstance(payload, list):
+                    raise ValueError(f"unexpected frame {kind!r}")
+                rows.extend(_row(r) for r in payload)
+            except Exception as e:  # untrusted bytes: any failure to parse them is the program's fault
+                self.bad = f"{type(e).__name__}: {e}"[:200]
+                break
+        return rows
 
 
 def _read_dirs() -> list[str]:
@@ -170,14 +214,19 @@ class Sandbox:
         value_limit: Most bytes of a (pickled) return value.
         preload: Modules imported before confinement (``numpy`` needs ctypes, which the sandbox
             forbids afterwards); untrusted code may import other stdlib modules itself.
-        max_batches: Replace a worker after this many batches (bounds state leaking between programs).
+        max_batches: Replace a worker (its zygote) after this many programs.
 
     Every worker runs with a clean environment, a private temp dir as cwd/HOME/TMPDIR, rlimits on
     memory, CPU, file size and open files, Landlock (reads only below the Python installation and
-    system libraries, writes only in its temp dir, no TCP, no signals outside itself), a seccomp
-    filter (no new processes, no sockets, no ptrace/mount/namespaces/raising limits), and a Python
-    audit hook that reports violations as ``forbidden``. A worker is replaced after any violation,
-    timeout, memory error, crash, or garbled output.
+    system libraries, writes only in its temp dir, no TCP, no signals outside itself), and a Python
+    audit hook that reports violations as ``forbidden``. It imports ``preload`` once and then forks
+    one child per program (one ``apply`` over all its inputs, or one ``run``); the child adds a
+    seccomp filter (no new processes or threads, no sockets, no ptrace/mount/namespaces/raising
+    limits, no signals to other processes) and exits after the program, so no program sees what an
+    earlier one did to modules, builtins, ``sys``, stdlib classes or the temp dir. Within one
+    ``apply`` the inputs share the program's state (a fresh child resumes the rest after a
+    violation). A worker is replaced only when it stops answering within the timeout, dies, or
+    garbles its frames.
     """
 
     def __init__(self, workers: int = 2, timeout: float = 2.0, cpu_seconds: float | None = None,
@@ -233,31 +282,37 @@ class Sandbox:
         self._idle.put(None)
 
     def _batch(self, msg: tuple, n_items: int, timeout: float) -> tuple[list[SandboxResult], str | None]:
-        """Send one batch; return the results received and, if the worker failed, why."""
+        """Send one program to a worker; return the results received and, if fewer than ``n_items``
+        came back because something failed, the failure (``"timeout"`` or ``"error:<message>"``)."""
         w = self._checkout()
         rows: list[SandboxResult] = []
         failure: str | None = None
         healthy = False
+        frames = _ProgramFrames()
         try:
             w.send(msg)
             while True:
                 kind, payload = w.recv(deadline=time.monotonic() + timeout + _GRACE + 0.1)
-                if kind == "results":
-                    rows.extend(_row(r) for r in payload)
+                if kind == "out" and isinstance(payload, bytes):
+                    rows.extend(frames.feed(payload))
                 elif kind == "done":
-                    healthy = payload == "ok"
+                    how, why = payload
+                    healthy = True  # the zygote answered in order: a fresh child serves the next program
+                    failure = _program_failure(how, why, rows, n_items, frames.bad)
                     break
                 else:
                     raise EOFError(f"unexpected frame {kind!r}")
                 if len(rows) > n_items:
-                    raise EOFError("more results than inputs")
+                    rows = rows[:n_items]
+                    frames.bad = frames.bad or "more results than inputs"
         except TimeoutError:
             failure = "timeout"
         except (EOFError, OSError, ValueError, TypeError) as e:
             w.kill()
-            failure = f"error:{w.exit_description()}" + (f" ({e})" if str(e) else "")
+            healthy = False
+            failure = f"error:WorkerDied: {w.exit_description()}" + (f" ({e})" if str(e) else "")
         finally:
-            self._checkin(w, healthy and failure is None)
+            self._checkin(w, healthy and failure != "timeout")
         return rows, failure
 
     def _limits(self, timeout: float | None) -> tuple[float, float]:
@@ -291,12 +346,20 @@ class Sandbox:
         items = list(inputs)
         t, cpu = self._limits(timeout)
         out: list[SandboxResult] = []
+        eager = False
         while len(out) < len(items):
             rest = items[len(out):]
-            rows, failure = self._batch(("apply", code, func, rest, unpack, t, cpu), len(rest), t)
+            rows, failure = self._batch(("apply", code, func, rest, unpack, t, cpu, eager), len(rest), t)
             out.extend(rows)
-            if failure is not None and len(out) < len(items):
-                out.append(_failure_result(failure, t))
+            if failure is None or len(out) >= len(items):
+                continue
+            if failure.startswith(_PROGRAM_FAULT) and not eager and len(items) - len(out) > 1:
+                # The child buffers rows (one write per 50 ms), so rows of inputs that succeeded may
+                # have died with it: rerun the rest in a fresh child that writes every row at once,
+                # and charge the death to the input that causes it again.
+                eager = True
+                continue
+            out.append(_failure_result(failure, t))
         return out
 
     async def aapply(self, code: str, func: str, inputs: Iterable[Any], *, unpack: bool = False,
@@ -311,7 +374,7 @@ class Sandbox:
             raise TypeError("code must be a string")
         t, cpu = self._limits(timeout)
         rows, failure = self._batch(("run", code, t, cpu), 1, t)
-        return rows[0] if rows else _failure_result(failure or "error:no result", t)
+        return rows[0] if rows else _failure_result(failure or "error:ProgramDied: no result", t)
 
     async def arun(self, code: str, *, timeout: float | None = None) -> SandboxResult:
         """Async :meth:`run`."""
@@ -345,10 +408,26 @@ def _row(r: Any) -> SandboxResult:
                          stdout=stdout, truncated=bool(truncated), seconds=float(seconds))
 
 
+def _program_failure(how: str, why: str, rows: list[SandboxResult], n_items: int, bad: str | None) -> str | None:
+    """Why a program's child answered fewer than ``n_items`` rows (None: no failure to report).
+
+    A child that stops early after a violation row is expected (the parent resends the rest to a
+    fresh child); any other shortfall is charged to the next input, so every round makes progress
+    even when the untrusted code ends its own process or forges its exit.
+    """
+    if bad is not None:
+        return f"error:GarbledOutput: the program wrote malformed results ({bad})"
+    if how == "died":
+        return f"error:ProgramDied: {why}"
+    if len(rows) < n_items and not (how == "violation" and rows and rows[-1].status in _VIOLATIONS):
+        return f"error:ProgramDied: the program's process ended before answering ({why})"
+    return None
+
+
 def _failure_result(failure: str, timeout: float) -> SandboxResult:
     if failure == "timeout":
         return SandboxResult(status="timeout", error=f"wall-clock time limit exceeded ({timeout} s); the "
                              "worker did not respond and was killed")
     why = failure.removeprefix("error:")
     status = "timeout" if "CPU time" in why else "error"
-    return SandboxResult(status=status, error=f"WorkerDied: {why}")
+    return SandboxResult(status=status, error=why)

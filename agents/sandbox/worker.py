@@ -1,22 +1,39 @@
 """The sandbox worker process (stdlib only; run as a script by :mod:`agents.sandbox.pool`).
 
-Protocol on two inherited pipe fds: length-prefixed pickles. The parent sends a config, then
-``("apply", code, func, inputs, unpack, timeout, cpu_seconds)`` or ``("run", code, timeout,
-cpu_seconds)``. The worker answers with ``("results", [row, ...])`` frames (flushed at least every
-50 ms so the parent can tell progress from a hang) and ends a batch with ``("done", stop_reason)``.
-A row is ``(status, value_pickle, error, stdout, truncated, seconds)``.
+The worker is a *zygote*: it imports the preloaded modules once, confines itself as far as it can
+while still able to fork, and then forks one child per program (one ``apply`` batch or one ``run``).
+The child finishes the confinement, runs the program, and exits; nothing a program changes (patched
+modules, ``sys.modules``, builtins, attributes of stdlib classes, ``sys``/``gc`` settings, atexit
+handlers, signal handlers and interval timers) outlives it, because it only ever touched a
+copy-on-write copy of the zygote's memory. Files it left in the private temp dir are deleted before
+the next program starts.
 
-Before any untrusted code runs, the worker confines itself, in this order: rlimits (address space,
-CPU, file size, open files, core dumps); Landlock (reads only below the Python installation and
-the private temp dir, writes only in the temp dir, no TCP bind/connect, no signals or abstract
-sockets outside the sandbox); a seccomp filter (no fork/exec/clone of processes, no sockets, no
-ptrace, no threads, no mount/namespace/module/keyring/bpf/io_uring calls, no raising rlimits); and a Python
-audit hook that names the violation (``forbidden``) before the kernel would refuse it.
+Protocol on two inherited pipe fds: length-prefixed pickles. The parent sends a config, then
+``("apply", code, func, inputs, unpack, timeout, cpu_seconds, eager)`` or ``("run", code, timeout,
+cpu_seconds)``. The child writes ``("results", [row, ...])`` frames into a pipe of its own, flushed at
+least every 50 ms so the parent can tell progress from a hang, or after every row when ``eager`` (the
+parent asks for that when it resends the rest of a batch whose child died, so that the death is
+charged to the right input). The zygote relays those bytes verbatim as ``("out", chunk)`` frames and,
+once the child has exited, ends the batch with ``("done", (how, description))``, ``how`` being
+``"ok"``, ``"violation"`` (the child stopped after a timeout, memory or forbidden row) or ``"died"``.
+The child never holds the zygote's pipes, so it can neither read the next program's request nor
+speak for the zygote: whatever it writes is parsed by the parent as its own results only. A row is
+``(status, value_pickle, error, stdout, truncated, seconds)``.
+
+Confinement, in this order. In the zygote: rlimits (address space, CPU, file size, open files, core
+dumps; inherited by every child); Landlock (reads only below the Python installation and the private
+temp dir, writes only in the temp dir, no TCP bind/connect, no signals or abstract sockets outside
+the sandbox; inherited); the Python audit hook (installed, armed only while untrusted code runs). In
+each child, before any untrusted code: the parent-death signal, then a seccomp filter (no
+fork/exec/clone of processes or threads, no sockets, no ptrace, no signals to other processes, no
+leaving the process group, no mount/namespace/module/keyring/bpf/io_uring calls, no raising rlimits).
+The zygote itself never runs untrusted code, so it can keep the right to fork.
 """
 
 from __future__ import annotations
 
 import ctypes
+import gc
 import io
 import os
 import pickle
@@ -161,61 +178,81 @@ _DENY_ALWAYS = {
     116: "setgroups", 90: "chmod", 91: "fchmod", 268: "fchmodat", 92: "chown", 93: "fchown", 94: "lchown",
     260: "fchownat", 133: "mknod", 259: "mknodat", 139: "sysfs", 163: "acct", 173: "ioperm", 172: "iopl",
     317: "seccomp", 444: "landlock_create_ruleset",
+    # A forked child is not a process-group leader: setsid/setpgid would take it out of the group the
+    # parent kills on a timeout. The pidfd and sigqueue calls reach other processes (the zygote,
+    # which shares the child's Landlock domain) without kill(); pidfd_getfd would steal its fds.
+    112: "setsid", 109: "setpgid", 434: "pidfd_open", 424: "pidfd_send_signal", 438: "pidfd_getfd",
+    129: "rt_sigqueueinfo", 297: "rt_tgsigqueueinfo", 312: "kcmp", 440: "process_madvise",
 }
 EPERM = 1
 
 
-def seccomp(own_pid: int) -> None:
-    """Install the syscall filter (denied calls fail with EPERM).
+class _SockFilter(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8),
+                ("k", ctypes.c_uint32)]
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_uint16), ("filter", ctypes.POINTER(_SockFilter))]
+
+
+class SeccompFilter:
+    """The syscall filter (denied calls fail with EPERM), built once in the zygote and installed in
+    every child: building the BPF program costs about a millisecond, installing it a few microseconds.
 
     ``clone`` is denied outright, threads included: a thread could keep running (and burning CPU)
     after its application returned, outside the per-application timers.
     """
-    LD, JEQ, RET = 0x20, 0x15, 0x06
-    ALLOW, ERRNO, KILL = 0x7FFF0000, 0x00050000 | EPERM, 0x80000000
-    prog: list[tuple[int, int, int, int]] = []
 
-    def ins(code: int, jt: int, jf: int, k: int) -> None:
-        prog.append((code, jt, jf, k))
+    def __init__(self) -> None:
+        LD, JEQ, RET = 0x20, 0x15, 0x06
+        ALLOW, ERRNO, KILL = 0x7FFF0000, 0x00050000 | EPERM, 0x80000000
+        prog: list[tuple[int, int, int, int]] = []
 
-    ins(LD, 0, 0, 4)  # arch
-    ins(JEQ, 1, 0, 0xC000003E)  # AUDIT_ARCH_X86_64
-    ins(RET, 0, 0, KILL)
-    ins(LD, 0, 0, 0)  # nr
-    ins(0x35, 0, 1, 0x40000000)  # JGE x32 ABI -> deny
-    ins(RET, 0, 0, ERRNO)
-    for nr in sorted(k for k in _DENY_ALWAYS if k < 1000):
-        ins(JEQ, 0, 1, nr)
+        def ins(code: int, jt: int, jf: int, k: int) -> None:
+            prog.append((code, jt, jf, k))
+
+        ins(LD, 0, 0, 4)  # arch
+        ins(JEQ, 1, 0, 0xC000003E)  # AUDIT_ARCH_X86_64
+        ins(RET, 0, 0, KILL)
+        ins(LD, 0, 0, 0)  # nr
+        ins(0x35, 0, 1, 0x40000000)  # JGE x32 ABI -> deny
         ins(RET, 0, 0, ERRNO)
-    # prlimit64(pid, resource, new, old): allow only reads (new == NULL)
-    ins(JEQ, 0, 6, 302)
-    ins(LD, 0, 0, 32)  # args[2] low
-    ins(JEQ, 0, 3, 0)
-    ins(LD, 0, 0, 36)  # args[2] high
-    ins(JEQ, 0, 1, 0)
-    ins(RET, 0, 0, ALLOW)
-    ins(RET, 0, 0, ERRNO)
-    # tgkill(tgid, tid, sig): only to this process (abort(), pthread_kill)
-    ins(JEQ, 0, 4, 234)
-    ins(LD, 0, 0, 16)
-    ins(JEQ, 1, 0, own_pid)
-    ins(RET, 0, 0, ERRNO)
-    ins(RET, 0, 0, ALLOW)
-    ins(RET, 0, 0, ALLOW)
+        for nr in sorted(k for k in _DENY_ALWAYS if k < 1000):
+            ins(JEQ, 0, 1, nr)
+            ins(RET, 0, 0, ERRNO)
+        # prlimit64(pid, resource, new, old): allow only reads (new == NULL)
+        ins(JEQ, 0, 6, 302)
+        ins(LD, 0, 0, 32)  # args[2] low
+        ins(JEQ, 0, 3, 0)
+        ins(LD, 0, 0, 36)  # args[2] high
+        ins(JEQ, 0, 1, 0)
+        ins(RET, 0, 0, ALLOW)
+        ins(RET, 0, 0, ERRNO)
+        # tgkill(tgid, tid, sig): only to this process (abort(), pthread_kill); the pid is filled in
+        # by install(), in the process the filter is for.
+        ins(JEQ, 0, 4, 234)
+        ins(LD, 0, 0, 16)
+        self._pid_slot = len(prog)
+        ins(JEQ, 1, 0, 0)
+        ins(RET, 0, 0, ERRNO)
+        ins(RET, 0, 0, ALLOW)
+        ins(RET, 0, 0, ALLOW)
+        self._arr = (_SockFilter * len(prog))(*[_SockFilter(*p) for p in prog])
+        self._fprog = _SockFprog(len(prog), self._arr)
 
-    class SockFilter(ctypes.Structure):
-        _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8),
-                    ("k", ctypes.c_uint32)]
+    def install(self, own_pid: int) -> None:
+        """Confine the calling process (whose pid is ``own_pid``) for good."""
+        self._arr[self._pid_slot].k = own_pid
+        if _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(NO_NEW_PRIVS) failed")
+        if _libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(self._fprog), 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(SECCOMP) failed")
 
-    class SockFprog(ctypes.Structure):
-        _fields_ = [("len", ctypes.c_uint16), ("filter", ctypes.POINTER(SockFilter))]
 
-    arr = (SockFilter * len(prog))(*[SockFilter(*p) for p in prog])
-    fprog = SockFprog(len(prog), arr)
-    if _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(NO_NEW_PRIVS) failed")
-    if _libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(SECCOMP) failed")
+def seccomp(own_pid: int) -> None:
+    """Build and install the syscall filter in one go (see :class:`SeccompFilter`)."""
+    SeccompFilter().install(own_pid)
 
 
 _FORBIDDEN_EVENTS = {
@@ -397,7 +434,8 @@ class Runner:
         row = self._call(run, (), timeout, cpu)
         return ns, (None if row[0] == "ok" else row)
 
-    def apply(self, code: str, func: str, inputs: list, unpack: bool, timeout: float, cpu: float) -> str:
+    def apply(self, code: str, func: str, inputs: list, unpack: bool, timeout: float, cpu: float,
+              eager: bool = False) -> str:
         ns, fail = self.define(code, timeout, cpu)
         if fail is None and not callable(ns.get(func)):
             fail = ("error", None, f"NameError: the code defines no function named {func!r}", "", False, 0.0)
@@ -411,7 +449,7 @@ class Runner:
             rows.append(row)
             violation = row[0] in ("timeout", "memory", "forbidden")
             now = time.monotonic()
-            if violation or now - last > 0.05 or len(rows) >= 4096:
+            if eager or violation or now - last > 0.05 or len(rows) >= 4096:
                 send(self.out_fd, ("results", rows))
                 rows, last = [], now
             if violation and fail is None:
@@ -434,6 +472,106 @@ class Runner:
         return "violation" if row[0] in ("timeout", "memory", "forbidden") else "ok"
 
 
+PR_SET_PDEATHSIG = 1
+EXIT_OK, EXIT_VIOLATION = 0, 86
+
+
+def describe_exit(status: int) -> str:
+    """A wait status in words (``"CPU time"`` marks the SIGXCPU case, which the parent reports as a timeout)."""
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
+        if name == "SIGXCPU":
+            return "the program's process ran out of CPU time (SIGXCPU)"
+        return f"the program's process was killed by {name}"
+    return f"the program's process exited with code {os.waitstatus_to_exitcode(status)}"
+
+
+def clear_dir(path: str) -> None:
+    """Delete everything a program left in the temp dir (the next program must find it empty)."""
+    import shutil
+
+    def unlock(func: object, p: str, exc: object) -> None:
+        # A program may create directories it cannot itself list or empty (``os.mkdir(d, 0)``; chmod
+        # is denied to it). Never chmod through a symlink: its target may lie outside the temp dir.
+        for q in (os.path.dirname(p), p):
+            if q.startswith(path) and not os.path.islink(q):
+                try:
+                    os.chmod(q, 0o700)
+                except OSError:
+                    pass
+        try:
+            if os.path.isdir(p) and not os.path.islink(p):
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                os.unlink(p)
+        except OSError:
+            pass
+
+    with os.scandir(path) as it:
+        entries = list(it)
+    for e in entries:
+        try:
+            if e.is_dir(follow_symlinks=False):
+                shutil.rmtree(e.path, onerror=unlock)
+            else:
+                os.unlink(e.path)
+        except OSError:
+            pass
+
+
+class Zygote:
+    """The pre-imported, not-yet-seccomp'd parent of one child process per program."""
+
+    def __init__(self, in_fd: int, out_fd: int, tmpdir: str, runner: Runner, use_seccomp: bool) -> None:
+        self.in_fd, self.out_fd, self.tmpdir = in_fd, out_fd, tmpdir
+        self.runner = runner
+        self.seccomp = SeccompFilter() if use_seccomp else None
+        self.pid = os.getpid()
+
+    def program(self, msg: tuple) -> tuple[str, str]:
+        """Run one program in a fresh child, relay its output, and say how the child ended."""
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child, which never returns
+            code = EXIT_VIOLATION
+            try:
+                os.close(r)
+                code = self._child(w, msg)
+            finally:
+                os._exit(code)
+        os.close(w)
+        try:
+            while chunk := os.read(r, 1 << 20):
+                send(self.out_fd, ("out", chunk))
+        finally:
+            os.close(r)
+        _, status = os.waitpid(pid, 0)
+        clear_dir(self.tmpdir)
+        how = {EXIT_OK: "ok", EXIT_VIOLATION: "violation"}.get(os.waitstatus_to_exitcode(status), "died")
+        return how, describe_exit(status)
+
+    def _child(self, w: int, msg: tuple) -> int:
+        # Closed before untrusted code runs: the parent's request pipe carries the next program's
+        # inputs, and the result pipe is the zygote's voice ("done"); the child speaks only through w.
+        os.close(self.in_fd)
+        os.close(self.out_fd)
+        _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != self.pid:  # the zygote died before the line above
+            return EXIT_VIOLATION
+        if self.seccomp is not None:
+            self.seccomp.install(os.getpid())
+        self.runner.out_fd = w
+        kind = msg[0]
+        if kind == "apply":
+            _, code, func, inputs, unpack, timeout, cpu, *eager = msg
+            stop = self.runner.apply(code, func, inputs, unpack, timeout, cpu, bool(eager and eager[0]))
+        else:
+            _, code, timeout, cpu = msg
+            stop = self.runner.run(code, timeout, cpu)
+        return EXIT_OK if stop == "ok" else EXIT_VIOLATION
+
+
 def main() -> None:
     in_fd, out_fd = int(sys.argv[1]), int(sys.argv[2])
     if sys.path and sys.path[0] == os.path.dirname(os.path.abspath(__file__)):
@@ -445,6 +583,7 @@ def main() -> None:
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):  # untrusted writes to the raw fds go nowhere; the protocol uses other fds
         os.dup2(devnull, fd)
+    os.close(devnull)
     for name in cfg.get("preload", ()):
         try:
             __import__(name)
@@ -452,28 +591,22 @@ def main() -> None:
             pass
     set_rlimits(cfg["memory_mb"], cfg["cpu_total"], cfg["fsize_mb"])
     ll = landlock(cfg["read_dirs"], cfg["read_files"], tmp) if cfg.get("landlock", True) else 0
-    if cfg.get("seccomp", True):
-        seccomp(os.getpid())
     install_audit_hook(tmp)
     runner = Runner(out_fd, cfg["output_limit"], cfg["value_limit"])
+    zygote = Zygote(in_fd, out_fd, tmp, runner, cfg.get("seccomp", True))
+    # Everything imported so far is shared copy-on-write with every child; freezing it keeps the
+    # children's garbage collector from writing to (and so copying) those pages.
+    gc.collect()
+    gc.freeze()
     send(out_fd, ("ready", {"pid": os.getpid(), "landlock_abi": ll}))
     while True:
         try:
             msg = recv(in_fd)
         except EOFError:
             return
-        kind = msg[0]  # type: ignore[index]
-        if kind == "apply":
-            _, code, func, inputs, unpack, timeout, cpu = msg  # type: ignore[misc]
-            stop = runner.apply(code, func, inputs, unpack, timeout, cpu)
-        elif kind == "run":
-            _, code, timeout, cpu = msg  # type: ignore[misc]
-            stop = runner.run(code, timeout, cpu)
-        else:
+        if not isinstance(msg, tuple) or msg[0] not in ("apply", "run"):
             return
-        send(out_fd, ("done", stop))
-        if stop == "violation":
-            return  # the parent replaces this worker
+        send(out_fd, ("done", zygote.program(msg)))
 
 
 if __name__ == "__main__":

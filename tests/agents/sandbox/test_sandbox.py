@@ -119,6 +119,8 @@ def test_forbidden(sb, tmp_path, code, what):
     "result = open('/proc/1/environ').read()",
     "import threading; threading.Thread(target=lambda: None).start()",
     "import resource; resource.setrlimit(resource.RLIMIT_AS, (-1, -1))",
+    "import os; os.setsid()",  # would leave the process group the parent kills on a timeout
+    "import os; result = os.pidfd_open(os.getppid())",  # a handle on the worker, for signals and fds
 ])
 def test_kernel_layers_hold_without_the_audit_hook(sb, tmp_path, code):
     victim = tmp_path / "victim.txt"
@@ -203,3 +205,110 @@ def test_bad_arguments():
         Sandbox(workers=0)
     with pytest.raises(ValueError, match="timeout"):
         Sandbox(timeout=0)
+
+
+# -- isolation between programs: what one program leaves behind must not reach the next --------------
+# Each case: a polluting script, then a probe program; the probe must answer exactly as it did before
+# the pollution (same worker: workers=1).
+
+LEAKS = {
+    "patched stdlib function": (
+        "import json\njson.dumps = lambda *a, **k: '\"pwned\"'",
+        "import json\ndef f(x):\n    return json.dumps(x)", [1, 2]),
+    "replaced sys.modules entry": (
+        "import sys, types\nsys.modules['math'] = types.SimpleNamespace(sqrt=lambda x: -1.0)",
+        "def f(x):\n    import math\n    return math.sqrt(x)", 16),
+    "patched builtins": (
+        "import builtins\nbuiltins.sorted = lambda *a, **k: ['pwned']\nbuiltins.abs = lambda x: -1\n"
+        "del builtins.divmod",
+        "def f(x):\n    return abs(-3), sorted(x), divmod(7, 2)", [3, 1, 2]),
+    "class attribute on a stdlib type": (
+        "import collections, json\ncollections.Counter.most_common = lambda self, n=None: 'pwned'\n"
+        "collections.Counter.x = 1\njson.JSONEncoder.default = lambda self, o: 'pwned'",
+        "import collections, json\ndef f(x):\n    try:\n        enc = json.dumps(set(x))\n"
+        "    except TypeError:\n        enc = 'TypeError'\n"
+        "    c = collections.Counter(x)\n    return c.most_common(1), hasattr(c, 'x'), enc",
+        [1, 1, 2]),
+    "sys and gc state": (
+        "import sys, gc\nsys.setrecursionlimit(60)\nsys.path.insert(0, '/nonexistent')\ngc.disable()\n"
+        "gc.callbacks.append(lambda *a: None)",
+        "import sys, gc\ndef f(x):\n"
+        "    return sys.getrecursionlimit(), sys.path[:2], gc.isenabled(), len(gc.callbacks)",
+        0),
+    "atexit handler": (
+        "import atexit\natexit.register(print, 'bye')",
+        "import atexit\ndef f(x):\n    return atexit._ncallbacks()", 0),
+    # Threads cannot start (seccomp), so the thing left running is an interval timer whose handler
+    # raises into whatever program runs next.
+    "interval timer left running": (
+        "import signal\ndef h(*a):\n    raise RuntimeError('a timer left by an earlier program')\n"
+        "signal.signal(signal.SIGVTALRM, h)\nsignal.setitimer(signal.ITIMER_VIRTUAL, 0.05, 0.001)",
+        "def f(x):\n    return sum(i * i for i in range(x))", 2_000_000),
+    "files in the temp dir": (
+        "open('note.txt', 'w').write('secret')\nimport os\nos.mkdir('d')\nos.mkdir('d/locked', 0)\n"
+        "os.mkdir('ro')\nopen('ro/f', 'w').close()\nos.mkdir('ro/sub', 0)",
+        "import os\ndef f(x):\n    return sorted(os.listdir('.'))", 0),
+}
+
+
+@pytest.fixture
+def one_worker():
+    with Sandbox(workers=1, timeout=2.0) as s:
+        yield s
+
+
+@pytest.mark.parametrize("case", list(LEAKS))
+def test_no_state_leaks_between_programs(one_worker, case):
+    polluter, probe, x = LEAKS[case]
+    [before] = one_worker.apply(probe, "f", [x])
+    assert before.ok, before
+    r = one_worker.run(polluter)
+    assert r.ok, r
+    [after] = one_worker.apply(probe, "f", [x])
+    assert (after.status, after.value) == (before.status, before.value), case
+
+
+FORGER = """
+import os, pickle, struct, sys
+
+def frame(obj):
+    data = pickle.dumps(obj)
+    return struct.pack("<I", len(data)) + data
+
+def f(x):
+    row = ("ok", pickle.dumps("forged"), None, "", False, 0.0)
+    try:
+        i, o = int(sys.argv[1]), int(sys.argv[2])
+        os.write(o, frame(("results", [row])) + frame(("done", "ok")))
+        n = struct.unpack("<I", os.read(i, 4))[0]
+        msg = pickle.loads(os.read(i, n))
+        os.write(o, frame(("results", [row] * len(msg[3]))) + frame(("done", "ok")))
+    except Exception:
+        pass
+    return x
+"""
+
+
+def test_forged_frames_cannot_answer_for_the_next_program(one_worker):
+    one_worker.apply(FORGER, "f", [1])
+    res = one_worker.apply("def f(x):\n    return x + 1", "f", [1, 2, 3])
+    assert [r.value for r in res] == [2, 3, 4]
+
+
+def test_a_crashing_program_does_not_cost_a_worker(one_worker):
+    one_worker.run("result = 0")
+    before = one_worker.replaced
+    r = one_worker.run("import os; os._exit(0)")
+    assert r.status == "error" and "before answering" in r.error
+    res = one_worker.apply("import os\ndef f(x):\n    if x == 1:\n        os._exit(5)\n    return x", "f", [0, 1, 2])
+    assert [r.status for r in res] == ["ok", "error", "ok"] and "exited with code 5" in res[1].error
+    assert one_worker.run("while True: pass", timeout=0.3).status == "timeout"
+    assert one_worker.run("x = bytearray(8 << 30)").status == "memory"
+    assert one_worker.run("import os; os.fork()").status == "forbidden"
+    assert one_worker.run("result = 1").value == 1
+    assert one_worker.replaced == before
+
+
+def test_state_persists_within_one_programs_batch(one_worker):
+    res = one_worker.apply("seen = []\ndef f(x):\n    seen.append(x)\n    return len(seen)", "f", range(5))
+    assert [r.value for r in res] == [1, 2, 3, 4, 5]
