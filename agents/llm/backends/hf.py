@@ -1,35 +1,31 @@
 """Hugging Face transformers backend: a local model directory or a GGUF file, CPU or GPU, optional LoRA.
 
-A worker thread takes what is pending. Plain greedy requests are decoded together in one left-padded
-``generate`` call; sampled, seeded, constrained or logprob requests run one ``generate`` each
-(``num_return_sequences=n``). Constraints are enforced by a logits processor driven by llguidance
-(JSON schema, regex, choices, or GBNF grammars converted to Lark).
+A worker thread takes what is pending from the shared :class:`~agents.llm.backends.queue.JobQueue`.
+Plain greedy requests are decoded together in one left-padded ``generate`` call; sampled, seeded,
+constrained or logprob requests run one ``generate`` each (``num_return_sequences=n``). Constraints are
+enforced by a logits processor driven by llguidance (JSON schema, regex, choices, or GBNF grammars
+converted to Lark).
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 import threading
-from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from agents.llm.backends import resolve_from_thread
+from agents.llm.backends.queue import Job, JobQueue
 from agents.llm.base import ChatModel, ChatRequest, Completion, TokenLogprob
 from agents.llm.constraints import Choice, Constraint, Grammar, JsonSchema, Regex
 from agents.llm.errors import ContextLengthError, LLMError, ModelNotFoundError, RequestError
 
 
 @dataclass(eq=False)
-class _Job:
-    req: ChatRequest
-    ids: list[int]
-    future: asyncio.Future
-    loop: asyncio.AbstractEventLoop
+class _Job(Job):
+    ids: list[int] = field(default_factory=list)  # the prompt's token ids
 
 
 def _llguidance_grammar(c: Constraint) -> str:
@@ -126,9 +122,7 @@ class TransformersModel(ChatModel):
         self.max_batch = max_batch
         self._eos = self._eos_ids()
         self._lltok: Any = None
-        self._pending: deque[_Job] = deque()
-        self._cv = threading.Condition()
-        self._closed = False
+        self._queue: JobQueue[_Job] = JobQueue(self.spec)
         self._thread = threading.Thread(target=self._run, name="transformers-chat", daemon=True)
         self._thread.start()
 
@@ -161,42 +155,29 @@ class TransformersModel(ChatModel):
         if self.context_length and len(ids) >= self.context_length:
             raise ContextLengthError(f"the prompt has {len(ids)} tokens but the context window of {self.spec} "
                                      f"is {self.context_length} tokens; shorten the messages")
-        loop = asyncio.get_running_loop()
-        job = _Job(req, ids, loop.create_future(), loop)
-        with self._cv:
-            if self._closed:
-                raise LLMError(f"{self.spec} is closed")
-            self._pending.append(job)
-            self._cv.notify()
-        return await job.future
+        return await self._queue.submit(_Job(req, ids=ids))
 
     def _run(self) -> None:
+        queue = self._queue
         while True:
-            with self._cv:
-                while not self._closed and not self._pending:
-                    self._cv.wait()
-                if self._closed:
-                    jobs = list(self._pending)
-                    self._pending.clear()
-                    for j in jobs:
-                        _resolve(j, exc=LLMError(f"{self.spec} was closed"))
-                    return
-                first = self._pending.popleft()
-                group = [first]
+            with queue.locked():
+                if not queue.wait():
+                    break
+                group = queue.take(1)
+                if not group:
+                    continue  # only cancelled requests were pending
+                first = group[0]
                 if _plain_greedy(first.req):
-                    for j in list(self._pending):
-                        if len(group) >= self.max_batch:
-                            break
-                        if _plain_greedy(j.req):
-                            self._pending.remove(j)
-                            group.append(j)
+                    group += queue.take(self.max_batch - 1, accept=lambda j: _plain_greedy(j.req))
             try:
                 outs = self._greedy_batch(group) if _plain_greedy(first.req) else [self._single(first)]
                 for j, o in zip(group, outs, strict=True):
-                    _resolve(j, result=o)
+                    j.resolve(result=o)
             except Exception as e:
                 for j in group:
-                    _resolve(j, exc=e if isinstance(e, LLMError) else LLMError(f"transformers failed: {e!r}"))
+                    j.resolve(exc=e if isinstance(e, LLMError) else LLMError(f"transformers failed: {e!r}"))
+        for j in queue.drain():
+            j.resolve(exc=LLMError(f"{self.spec} was closed"))
 
     def _greedy_batch(self, jobs: list[_Job]) -> list[list[Completion]]:
         import torch
@@ -287,9 +268,8 @@ class TransformersModel(ChatModel):
         self.close()
 
     def close(self) -> None:
-        with self._cv:
-            self._closed = True
-            self._cv.notify()
+        """Stop the worker thread; requests still pending fail."""
+        self._queue.close()
         self._thread.join(timeout=60)
 
 
@@ -313,7 +293,3 @@ def gguf_to_hf_dir(gguf: str | os.PathLike, out: str | os.PathLike) -> Path:
 
 def _plain_greedy(req: ChatRequest) -> bool:
     return req.greedy and req.constraint is None and not req.logprobs
-
-
-def _resolve(job: _Job, result: Any = None, exc: BaseException | None = None) -> None:
-    resolve_from_thread(job.loop, job.future, result, exc)

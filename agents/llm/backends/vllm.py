@@ -1,6 +1,7 @@
 """vLLM backend (extra ``gpu``): the offline engine, every pending request gathered into one call.
 
-Coroutines append their requests to a queue; a flusher task takes everything pending and makes one
+Coroutines append their requests to the shared :class:`~agents.llm.backends.queue.JobQueue`; a flusher
+task on the callers' event loop takes everything pending and makes one
 ``LLM.chat(conversations, sampling_params_list)`` call in a worker thread (vLLM batches continuously
 inside it); requests arriving meanwhile form the next call. Written against vLLM 0.32's documented
 API: ``SamplingParams(n, temperature, seed, stop, max_tokens, logprobs, structured_outputs=
@@ -10,9 +11,9 @@ StructuredOutputsParams(json|regex|choice|grammar))``, ``LLM(enable_prefix_cachi
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from typing import Any
 
+from agents.llm.backends.queue import Job, JobQueue
 from agents.llm.base import ChatModel, ChatRequest, Completion, TokenLogprob
 from agents.llm.constraints import Choice, Constraint, Grammar, JsonSchema, Regex
 from agents.llm.errors import BackendUnavailableError, ContextLengthError, LLMError
@@ -41,12 +42,6 @@ def structured_outputs(c: Constraint) -> dict[str, Any]:
     if isinstance(c, Grammar):
         return {"grammar": c.gbnf}
     raise LLMError(f"no vLLM structured-output mapping for {type(c).__name__}")
-
-
-@dataclass(eq=False)
-class _Pending:
-    req: ChatRequest
-    future: asyncio.Future
 
 
 class VLLMModel(ChatModel):
@@ -80,7 +75,7 @@ class VLLMModel(ChatModel):
         self.identity = f"vllm:{model}:rev={getattr(self.llm.llm_engine.model_config, 'revision', None)}"
         self.spec = f"vllm/{model}"
         self.max_batch = max_batch
-        self._queue: list[_Pending] = []
+        self._queue: JobQueue[Job] = JobQueue(self.spec)
         self._flusher: asyncio.Task | None = None
         self.engine_calls = 0
 
@@ -105,17 +100,17 @@ class VLLMModel(ChatModel):
         if n_prompt >= self.context_length:
             raise ContextLengthError(f"the prompt has {n_prompt} tokens but the context window of {self.spec} "
                                      f"is {self.context_length} tokens (max_model_len); shorten the messages")
-        fut = asyncio.get_running_loop().create_future()
-        self._queue.append(_Pending(req, fut))
+        job = Job(req)
+        self._queue.put(job)
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush_loop())
-        return await fut
+        return await job.future
 
     async def _flush_loop(self) -> None:
-        while self._queue:
+        while self._queue.pending:
             await asyncio.sleep(0)  # let every coroutine that is ready enqueue its request
-            batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch:]
-            batch = [p for p in batch if not p.future.cancelled()]
+            with self._queue.locked():
+                batch = self._queue.take(self.max_batch)
             if not batch:
                 continue
             convs = [list(p.req.messages) for p in batch]
@@ -126,12 +121,10 @@ class VLLMModel(ChatModel):
             except Exception as e:  # surfaced to each caller
                 err = e if isinstance(e, LLMError) else LLMError(f"vLLM failed: {e!r}")
                 for p in batch:
-                    if not p.future.done():
-                        p.future.set_exception(err)
+                    p.resolve(exc=err)
                 continue
             for p, out in zip(batch, outs, strict=True):
-                if not p.future.done():
-                    p.future.set_result(self._completions(p.req, out))
+                p.resolve(result=self._completions(p.req, out))
 
     def _completions(self, req: ChatRequest, out: Any) -> list[Completion]:
         n_prompt = len(out.prompt_token_ids or [])
@@ -153,6 +146,7 @@ class VLLMModel(ChatModel):
         return res
 
     async def aclose(self) -> None:
+        self._queue.close()  # later requests fail at once; those already queued are still answered
         if self._flusher is not None:
             await asyncio.gather(self._flusher, return_exceptions=True)
         self.llm = None  # the engine shuts down when collected
