@@ -13,22 +13,28 @@ Example::
         await model.aclose()
 
     asyncio.run(main())
+
+Everything the evaluation side needs is exported here (specs, options, the cache's counters, the
+doctor's llama.cpp line); ``agents.llm.backends`` and ``agents.llm.cache`` are internals.
 """
 
+from agents.llm.backends.llamacpp_buffers import FastKernelsStatus, llamacpp_fast_kernels_status
 from agents.llm.base import ChatModel, ChatRequest, Completion, Message, TokenLogprob
-from agents.llm.cache import ChatCache, shared_cache_stats
+from agents.llm.cache import ChatCache, cache_enabled, shared_cache_stats
 from agents.llm.constraints import Choice, Constraint, Grammar, JsonSchema, Regex
 from agents.llm.errors import (
     BackendUnavailableError,
     ContextLengthError,
     LLMError,
     ModelNotFoundError,
+    ModelOptionError,
     ModelSpecError,
     RequestError,
     ServerError,
 )
 from agents.llm.fake import FakeModel
-from agents.llm.specs import default_gguf_path, load_model, parse_spec
+from agents.llm.options import parse_model_options, valid_option_names
+from agents.llm.specs import ModelSpec, default_gguf_path, load_model, parse_spec, validate_spec
 
 __all__ = [
     "BackendUnavailableError",
@@ -40,18 +46,26 @@ __all__ = [
     "Constraint",
     "ContextLengthError",
     "FakeModel",
+    "FastKernelsStatus",
     "Grammar",
     "JsonSchema",
     "LLMError",
     "Message",
     "ModelNotFoundError",
+    "ModelOptionError",
+    "ModelSpec",
     "ModelSpecError",
     "Regex",
     "RequestError",
     "ServerError",
     "TokenLogprob",
+    "cache_enabled",
     "default_gguf_path",
+    "llamacpp_fast_kernels_status",
     "load_model",
+    "parse_model_options",
     "parse_spec",
     "shared_cache_stats",
+    "valid_option_names",
+    "validate_spec",
 ]

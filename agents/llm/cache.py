@@ -2,7 +2,8 @@
 
 Key = SHA-256 of (model identity, messages, every generation parameter). Only deterministic requests
 (greedy, or sampled with a seed) are cached; unseeded sampling always goes to the model. Switch it off
-with ``load_model(..., cache=False)``, the CLI flag ``--no-cache``, or ``NESY_CACHE=off``.
+for one model with ``load_model(..., cache=False)`` (``-M cache=off`` on a command line, through
+:func:`~agents.llm.options.parse_model_options`), or for a whole process with ``NESY_CACHE=off``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,19 @@ _OFF_VALUES = {"off", "0", "false", "no", "disable", "disabled"}
 def cache_disabled_by_env() -> bool:
     """True when ``NESY_CACHE`` is set to off/0/false/no."""
     return os.environ.get("NESY_CACHE", "").strip().lower() in _OFF_VALUES
+
+
+def cache_enabled(cache: Any = True) -> bool:
+    """Whether ``load_model(..., cache=cache)`` puts a disk cache in front of the model.
+
+    ``True`` means the disk cache unless ``NESY_CACHE=off``; ``False``/``None`` never; a
+    :class:`ChatCache` always. For run headers that report whether replies may come from the cache.
+    """
+    if cache is None or cache is False:
+        return False
+    if cache is True:
+        return not cache_disabled_by_env()
+    return True
 
 
 def default_cache_dir() -> Path:

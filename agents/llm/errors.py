@@ -29,3 +29,7 @@ class ServerError(LLMError, ConnectionError):
 
 class RequestError(LLMError, ValueError):
     """A chat request is malformed (bad messages, bad parameter values, unsupported option)."""
+
+
+class ModelOptionError(ModelSpecError):
+    """A backend option is unknown (the message lists the valid names) or has a bad value."""

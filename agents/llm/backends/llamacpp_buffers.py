@@ -22,6 +22,7 @@ import sys
 import threading
 import warnings
 from pathlib import Path
+from typing import TypedDict
 
 ENV = "NESY_LLAMA_EXTRA_BUFFERS"
 
@@ -104,6 +105,52 @@ def _valid(entry: object) -> dict | None:
 def known_verdict(model: Path) -> dict | None:
     """The remembered probe result for ``model`` with the installed llama.cpp, without probing."""
     return _valid(_read_verdicts(_verdict_file()).get(_library_key(model)))
+
+
+class FastKernelsStatus(TypedDict):
+    """What :func:`llamacpp_fast_kernels_status` reports (one line of ``nesy doctor``)."""
+
+    ok: bool  # nothing to fix
+    state: str  # usable | unusable | not probed | forced on | forced off | unavailable
+    detail: str
+    fix: str  # what to do when not ok, else ""
+
+
+def llamacpp_fast_kernels_status(model: str | os.PathLike | None = None) -> FastKernelsStatus:
+    """Whether llama.cpp's fast CPU kernels (AMX / repacked weights) are used for ``model``, without probing.
+
+    Reads ``$NESY_LLAMA_EXTRA_BUFFERS`` and the remembered probe verdict; never loads the model and
+    never raises (a problem is reported as ``ok=False`` with its reason).
+
+    Args:
+        model: The GGUF file (default: the default model, SmolLM2-135M-Instruct).
+
+    Returns:
+        ``{"ok", "state", "detail", "fix"}``; ``ok`` is False only when something should be fixed
+        (the probe failed, or llama-cpp-python or the model is missing).
+    """
+    forced = os.environ.get(ENV, "").strip().lower()
+    if forced in {"1", "on", "true", "yes"}:
+        return {"ok": True, "state": "forced on", "detail": f"{ENV}={forced} (no probe)", "fix": ""}
+    if forced in {"0", "off", "false", "no"}:
+        return {"ok": True, "state": "forced off", "detail": f"{ENV}={forced} (no probe; about half as fast)",
+                "fix": ""}
+    try:
+        from agents.llm.specs import default_gguf_path
+
+        path = Path(model) if model is not None else default_gguf_path()
+        verdict = known_verdict(path)
+    except Exception as exc:  # reported, never raised: this feeds a diagnosis
+        return {"ok": False, "state": "unavailable", "detail": f"{type(exc).__name__}: {exc}"[:200],
+                "fix": "install llama-cpp-python and the model (scripts/setup.sh)"}
+    if verdict is None:
+        return {"ok": True, "state": "not probed", "detail": "not probed yet (probed at the first model load)",
+                "fix": ""}
+    usable = bool(verdict["usable"])
+    fix = "" if usable else (f"rebuild llama-cpp-python with scripts/setup.sh (it applies scripts/gcc-amx-fix), "
+                             f"or set {ENV}=0")
+    return {"ok": usable, "state": "usable" if usable else "unusable", "detail": str(verdict.get("detail", "")),
+            "fix": fix}
 
 
 def extra_buffers_usable(model: Path) -> bool:

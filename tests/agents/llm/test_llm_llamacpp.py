@@ -196,3 +196,29 @@ def test_concurrent_requests_with_one_long_start_share_its_prefill():
     finally:
         shared.close()
         alone.close()
+
+
+def test_string_options_reach_the_scheduler_and_a_closed_model_refuses():
+    from agents.llm import LLMError
+    from agents.llm.backends.queue import JobQueue
+
+    m = load_model("default", cache="off", n_ctx="256", max_batch="1", n_threads="1", reuse_prefix="off")
+    try:
+        assert (m.context_length, m.max_batch, m.n_threads, m.reuse_prefix, m.cache) == (256, 1, 1, False, None)
+        assert isinstance(m._scheduler.queue, JobQueue)
+    finally:
+        m.close()
+    with pytest.raises(LLMError, match="closed"):
+        m.chat_sync(CODE, max_tokens=2)
+
+
+def test_a_cancelled_request_gives_its_slot_to_the_next(model):
+    async def scenario():
+        long = asyncio.create_task(model.chat(CODE, n=4, temperature=1.0, max_tokens=200))  # every slot
+        await asyncio.sleep(0.2)
+        long.cancel()
+        [c] = await asyncio.wait_for(model.chat(CODE, max_tokens=4), timeout=60)
+        return long, c
+
+    long, c = run(scenario())
+    assert long.cancelled() and c.completion_tokens > 0

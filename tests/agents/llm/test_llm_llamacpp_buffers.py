@@ -62,7 +62,7 @@ def test_a_build_that_crashes_is_detected_and_warned_about(fresh, monkeypatch):
 
 
 def test_the_doctor_reports_the_remembered_verdict_without_probing(fresh, monkeypatch):
-    from evaluation.doctor import _llama_kernels_check
+    from evaluation.harness.doctor import _llama_kernels_check
 
     monkeypatch.setattr(lb, "probe", lambda *a, **k: (False, "the probe died with signal 11: test"))
     model = default_gguf_path()
@@ -72,3 +72,26 @@ def test_the_doctor_reports_the_remembered_verdict_without_probing(fresh, monkey
         lb.extra_buffers_usable(model)
     check = _llama_kernels_check(model)
     assert not check.ok and "signal 11" in check.detail and "gcc-amx-fix" in check.fix
+
+
+def test_the_public_status_reads_the_environment_and_the_remembered_verdict(fresh, monkeypatch):
+    from agents.llm import llamacpp_fast_kernels_status
+
+    monkeypatch.setattr(lb, "probe", lambda *a, **k: (False, "the probe died with signal 11: test"))
+    model = default_gguf_path()
+    status = llamacpp_fast_kernels_status()
+    assert status == {"ok": True, "state": "not probed",
+                      "detail": "not probed yet (probed at the first model load)", "fix": ""}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lb.extra_buffers_usable(model)
+    status = llamacpp_fast_kernels_status(model)
+    assert not status["ok"] and status["state"] == "unusable" and "signal 11" in status["detail"]
+    assert "gcc-amx-fix" in status["fix"] and lb.ENV in status["fix"]
+    monkeypatch.setenv(lb.ENV, "0")
+    assert llamacpp_fast_kernels_status(model)["state"] == "forced off"
+    monkeypatch.setenv(lb.ENV, "1")
+    assert llamacpp_fast_kernels_status(model)["ok"]
+    monkeypatch.delenv(lb.ENV)
+    missing = llamacpp_fast_kernels_status(fresh / "nope.gguf")
+    assert not missing["ok"] and missing["state"] == "unavailable"
