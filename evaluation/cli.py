@@ -104,7 +104,7 @@ def bench_run(
     """Run (or resume) a benchmark or a suite into a run folder."""
     from evaluation.harness import registry
     from evaluation.harness.params import parse_assignments
-    from evaluation.harness.runner import run_benchmark, run_suite
+    from evaluation.harness.runner import Interrupted, run_benchmark, run_suite
 
     options = parse_assignments(model_option or [], what="-M")
     if name in registry.SUITES:
@@ -112,15 +112,20 @@ def bench_run(
             raise typer.BadParameter("suites take no -p parameters", param_hint="-p")
         res = run_suite(name, seed=seed, out=out_dir, model=model, model_options=options, cache=not no_cache,
                         threads=threads, executor=executor, workers=workers, only=only)
-        out.print(f"report: {res['report'] / 'report.html'}")
+        if res["report"] is not None:
+            out.print(f"report: {res['report'] / 'report.html'}")
         if res["failed"]:
             for bench, why in res["failed"].items():
                 err.print(f"[red]failed[/red] {bench}: {why}")
             raise typer.Exit(1)
         return
-    results = run_benchmark(name, parse_assignments(param or []), seed=seed, limit=limit, model=model,
-                            model_options=options, cache=not no_cache, threads=threads, out=out_dir,
-                            executor=executor, workers=workers, ray_address=ray_address)
+    try:
+        results = run_benchmark(name, parse_assignments(param or []), seed=seed, limit=limit, model=model,
+                                model_options=options, cache=not no_cache, threads=threads, out=out_dir,
+                                executor=executor, workers=workers, ray_address=ray_address)
+    except Interrupted as exc:  # click would print a bare "Aborted!": say what was saved instead
+        err.print(str(exc), highlight=False, soft_wrap=True)
+        raise typer.Exit(130) from None
     table = Table(title=f"{name} ({results['timing']['n_samples']} samples, "
                         f"{results['timing']['wall_s']:.1f} s)")
     table.add_column("metric")
@@ -146,6 +151,52 @@ def report(
     target = out_dir or (dirs[0] / "report" if len(dirs) == 1 else Path("runs") / "report")
     paths = write_report(list(dirs), target)
     out.print(f"wrote {paths['markdown']} and {paths['html']}")
+
+
+data_app = typer.Typer(help="Data sets no package ships (List Functions, STE): where they are, fetch them.",
+                       no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+
+@data_app.command("list")
+def data_list() -> None:
+    """Each fetchable data set: the copy the loaders use (argument/$NESY_DATA/mirror/cache) or how to get it."""
+    from evaluation.harness import data
+
+    table = Table()
+    for col in ("name", "status", "where", "source", "to fetch"):
+        table.add_column(col, overflow="fold")
+    for ds, loc in data.iter_status():
+        if loc is None:
+            table.add_row(ds.name, "[yellow]missing[/yellow]", "", f"{ds.source} ({ds.size})", ds.fetch_command)
+        else:
+            table.add_row(ds.name, f"[green]{loc.kind}[/green]", str(loc.path), ds.source, "")
+    out.print(table)
+
+
+@data_app.command("fetch")
+def data_fetch(
+    names: Annotated[list[str], typer.Argument(help="Data sets to fetch (see `nesy data list`).")],
+    source: Annotated[str | None, typer.Option(
+        "--from", help="Local copy instead of the network: the bigbench-1.0.0.tar.gz sdist (path or URL) or "
+                       "a folder holding the files.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Fetch again even if the cache has a copy.")] = False,
+    if_missing: Annotated[bool, typer.Option(
+        "--if-missing", help="Do nothing when $NESY_DATA, the local mirror or the cache has a copy.")] = False,
+) -> None:
+    """Download data sets into the nesykit cache, checked against pinned SHA-256 sums."""
+    from evaluation.harness import data
+
+    for name in names:
+        data.dataset(name)  # an unknown name fails before any download starts
+    for name in names:
+        res = data.fetch(name, source=source, force=force, if_missing=if_missing)
+        if not res.fetched:
+            out.print(f"{name}: {res.source}: {res.path}")
+            continue
+        size = f", {res.n_bytes / 1e6:.0f} MB read" if res.n_bytes else ""
+        out.print(f"{name}: fetched from {res.source} into {res.path} ({res.seconds:.1f} s{size}, "
+                  "SHA-256 checked)")
 
 
 def _mount_optional() -> None:

@@ -107,6 +107,14 @@ class Benchmark:
     #: Samples may run in worker processes (local pool or Ray). False keeps them in the parent.
     parallel: ClassVar[bool] = True
 
+    def check(self, ctx: RunContext) -> None:
+        """Refuse bad input before the run folder exists (missing data, an unusable device...).
+
+        Called by the runner after the parameters are resolved and before anything is written; raise a
+        :class:`~evaluation.harness.errors.NesyError` (``ParamError``, ``DataNotFoundError``) naming what is
+        wrong. Must not write under ``ctx.run_dir``. Work done here may be kept for :meth:`setup`.
+        """
+
     def setup(self, ctx: RunContext) -> None:
         """Prepare once per run, in the parent process (train a model, load data).
 

@@ -7,7 +7,7 @@ out-of-range value is refused with a message that names the parameter and what i
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +30,8 @@ class Param:
         min: Inclusive lower bound for numbers.
         max: Inclusive upper bound for numbers.
         multiple: The value is a list (comma-separated on the command line).
+        check: Validates one converted value before any work starts (raises ``ValueError`` with the
+            reason), for values whose form a type cannot say (``"2048x16x8"``).
     """
 
     name: str
@@ -40,6 +42,7 @@ class Param:
     min: float | None = None
     max: float | None = None
     multiple: bool = False
+    check: Callable[[Any], Any] | None = None
 
     def allowed(self) -> str:
         """Describe the allowed values in words."""
@@ -90,6 +93,12 @@ class Param:
             raise bad
         if self.max is not None and value > self.max:
             raise bad
+        if self.check is not None:
+            try:
+                self.check(value)
+            except (TypeError, ValueError) as exc:
+                raise ParamError(f"parameter '{self.name}': {raw!r} is not valid ({exc}); "
+                                 f"allowed: {self.allowed()}") from None
         return value
 
     def parse(self, raw: Any) -> Any:

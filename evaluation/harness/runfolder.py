@@ -90,8 +90,19 @@ class RunFolder:
             write_json(self.header_path, header)
             return header
         new = to_jsonable(header)
-        diffs = [f"{k}: folder has {json.dumps(existing.get(k))}, this run has {json.dumps(new.get(k))}"
-                 for k in IDENTITY if existing.get(k) != new.get(k)]
+        diffs = []
+        for k in IDENTITY:
+            have, want = existing.get(k), new.get(k)
+            if have == want:
+                continue
+            if isinstance(have, dict) and isinstance(want, dict):
+                # Name only the parameters that differ: a benchmark has dozens.
+                for name in sorted(set(have) | set(want)):
+                    if have.get(name, "(absent)") != want.get(name, "(absent)"):
+                        diffs.append(f"{k}.{name}: folder has {json.dumps(have.get(name, '(absent)'))}, "
+                                     f"this run has {json.dumps(want.get(name, '(absent)'))}")
+            else:
+                diffs.append(f"{k}: folder has {json.dumps(have)}, this run has {json.dumps(want)}")
         if diffs:
             raise RunFolderError(
                 f"run folder {self.path} was written by a different run ({'; '.join(diffs)}). "

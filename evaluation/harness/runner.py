@@ -27,7 +27,7 @@ from evaluation.harness.executors import EXECUTORS, Record, run_pending
 from evaluation.harness.models import choose_model, close_chosen, load_chosen
 from evaluation.harness.params import resolve_params
 from evaluation.harness.provenance import git_revision, machine, now_iso, package_versions
-from evaluation.harness.runfolder import RunFolder, to_jsonable, write_json
+from evaluation.harness.runfolder import HEADER, RunFolder, to_jsonable, write_json
 
 console = Console(stderr=True)
 
@@ -134,9 +134,13 @@ def _run_benchmark(name: str, params: Mapping[str, Any] | None, *, seed: int, li
               **(choice.header() if choice is not None else {}), "threads": threads,
               "versions": package_versions(), "git_revision": git_revision(), "machine": machine(),
               "start_time": now_iso(), "executor": executor, "workers": workers, "limit": limit}
+    if executor == "ray":
+        _check_ray()
     if threads is not None:
         torch_threads(threads)
     bench = cls()
+    bench.check(RunContext(benchmark=name, params=resolved, seed=seed, run_dir=run_dir, model=spec, limit=limit,
+                           executor=executor))
     llm = load_chosen(choice) if choice is not None else None
     try:
         return _execute(bench, name, resolved, seed=seed, limit=limit, spec=spec, llm=llm, header=header,
@@ -145,6 +149,19 @@ def _run_benchmark(name: str, params: Mapping[str, Any] | None, *, seed: int, li
     finally:
         if choice is not None:
             close_chosen(choice, llm)
+
+
+def _check_ray() -> None:
+    # Before setup: a run must not train for minutes and only then learn that Ray is missing.
+    import importlib.util
+
+    if importlib.util.find_spec("ray") is None:
+        raise ParamError("--executor ray needs Ray, which is not installed; install it with "
+                         "`scripts/setup.sh dev` (or pip install 'nesykit[dist]')")
+
+
+class Interrupted(NesyError, KeyboardInterrupt):
+    """The user stopped a run (Ctrl-C); the message says what was saved and how to resume."""
 
 
 def torch_threads(n: int) -> None:
@@ -158,7 +175,36 @@ def _execute(bench: Any, name: str, resolved: dict[str, Any], *, seed: int, limi
              llm: Any, header: dict[str, Any], run_dir: Path, executor: str, workers: int | None,
              ray_address: str | None, progress: bool) -> dict[str, Any]:
     folder = RunFolder(run_dir)
+    fresh = not run_dir.exists()
     folder.open(header)
+    try:
+        return _execute_in(folder, bench, name, resolved, seed=seed, limit=limit, spec=spec, llm=llm,
+                           run_dir=run_dir, executor=executor, workers=workers, ray_address=ray_address,
+                           progress=progress)
+    except KeyboardInterrupt:
+        done, _ = folder.read_samples()
+        raise Interrupted(f"interrupted: {len(done)} finished samples are saved in {run_dir}; "
+                          "repeat the same command to resume") from None
+    except BaseException:
+        # A failure before any sample was saved (bad data found in setup, say) must not leave a folder
+        # that looks like a run: remove what this call created, if it holds nothing else.
+        if fresh and not folder.samples_path.exists():
+            _remove_empty_run(run_dir)
+        raise
+
+
+def _remove_empty_run(run_dir: Path) -> None:
+    leftovers = [p for p in run_dir.rglob("*") if p.is_file() and p.name != HEADER]
+    if leftovers:
+        return
+    for path in sorted(run_dir.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+        path.unlink() if path.is_file() else path.rmdir()
+    run_dir.rmdir()
+
+
+def _execute_in(folder: RunFolder, bench: Any, name: str, resolved: dict[str, Any], *, seed: int,
+                limit: int | None, spec: str | None, llm: Any, run_dir: Path, executor: str,
+                workers: int | None, ray_address: str | None, progress: bool) -> dict[str, Any]:
     cache_before = llm.cache_stats() if llm is not None else None
     n_workers = workers or (256 if bench.is_async else 1)
     ctx = RunContext(benchmark=name, params=resolved, seed=seed, run_dir=run_dir, model=spec,
@@ -169,12 +215,11 @@ def _execute(bench: Any, name: str, resolved: dict[str, Any], *, seed: int, limi
     bench.setup(ctx)
     setup_s = time.perf_counter() - wall0
 
-    samples = list(bench.samples(ctx))
-    ids = [s.id for s in samples]
+    all_samples = list(bench.samples(ctx))
+    ids = [s.id for s in all_samples]
     if len(set(ids)) != len(ids):
         raise ValueError(f"benchmark '{name}' yielded duplicate sample ids")
-    if limit is not None:
-        samples = samples[:limit]
+    samples = all_samples[:limit] if limit is not None else all_samples
     old, problems = folder.read_samples()
     for p in problems:
         console.print(f"[yellow]warning:[/yellow] {p}")
@@ -184,8 +229,12 @@ def _execute(bench: Any, name: str, resolved: dict[str, Any], *, seed: int, limi
     errors: list[Record] = []
     t0 = time.perf_counter()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    # Without a terminal (CI, nohup, a pipe) the bar is invisible: log a line every ~30 s instead.
+    log_lines = progress and not console.is_terminal
+    last_log = [time.perf_counter()]
+    finished = [len(samples) - len(pending)]
     with Progress(*columns, console=console, disable=not progress, transient=True) as bar:
-        task = bar.add_task(f"{name} samples", total=len(samples), completed=len(samples) - len(pending))
+        task = bar.add_task(f"{name} samples", total=len(samples), completed=finished[0])
 
         def on_record(rec: Record) -> None:
             if "error" in rec:
@@ -195,14 +244,27 @@ def _execute(bench: Any, name: str, resolved: dict[str, Any], *, seed: int, limi
             else:
                 folder.append_sample(rec)
             bar.advance(task)
+            finished[0] += 1
+            now = time.perf_counter()
+            if log_lines and (now - last_log[0] >= 30 or finished[0] == len(samples)):
+                last_log[0] = now
+                console.print(f"{name}: {finished[0]}/{len(samples)} samples ({len(errors)} failed), "
+                              f"{now - t0:.0f} s", highlight=False)
 
         new = run_pending(bench, ctx, pending, executor=executor, workers=n_workers,
                           address=ray_address, on_record=on_record)
     samples_s = time.perf_counter() - t0
 
-    wanted = {s.id: i for i, s in enumerate(samples)}
+    # Results describe everything the folder holds: a resumed run with a smaller --limit must not
+    # rewrite results.json with fewer samples than samples.jsonl keeps.
+    wanted = {s.id: i for i, s in enumerate(all_samples)}
     by_id = {r["id"]: r for r in old + [r for r in new if "error" not in r]}
     records = sorted((r for i, r in by_id.items() if i in wanted), key=lambda r: wanted[r["id"]])
+    if limit is not None and len(records) > limit:
+        console.print(f"note: the folder holds {len(records)} finished samples, more than --limit {limit}; "
+                      "results cover all of them", highlight=False)
+    failed_ids = {r["id"] for r in errors}
+    missing = [s.id for s in samples if s.id not in by_id]
     metrics = bench.aggregate(records, ctx) if records else {}
     run_times = [r["timings"]["run_s"] for r in records if "timings" in r]
     n_new = sum(1 for r in new if "error" not in r)
@@ -213,6 +275,9 @@ def _execute(bench: Any, name: str, resolved: dict[str, Any], *, seed: int, limi
                    "n_samples": len(records), "n_new": n_new, "n_errors": len(errors),
                    "samples_per_s": n_new / samples_s if samples_s > 0 and n_new else None,
                    "median_sample_s": statistics.median(run_times) if run_times else None},
+        # A run with failed or missing samples is never averaged silently: reports show this.
+        "complete": not missing,
+        "n_expected": len(samples), "n_failed": len(failed_ids), "n_missing": len(missing),
     }
     results.update(bench.tables(records, ctx) if records else {})
     if cache_before is not None:
@@ -248,6 +313,10 @@ def run_suite(suite: str, *, seed: int = 0, out: str | Path | None = None, model
     if suite not in registry.SUITES:
         raise ParamError(f"unknown suite '{suite}'; valid suites: {', '.join(registry.SUITES)}")
     out = Path(out) if out is not None else Path("runs") / suite
+    known = registry.load_all()
+    unknown = [n for n in only or [] if n not in known]
+    if unknown:
+        raise ParamError(f"--only {unknown[0]}: no such benchmark; valid names: {', '.join(known)}")
     runs: dict[str, Path] = {}
     failed: dict[str, str] = {}
     for name, cls in registry.load_all().items():
@@ -267,9 +336,12 @@ def run_suite(suite: str, *, seed: int = 0, out: str | Path | None = None, model
             console.print(f"[red]failed[/red] {name}: {failed[name]}")
     for name, why in registry.BROKEN.items():
         failed[f"module {name}"] = why
-    report_dir = out / "report"
+    report_dir: Path | None = out / "report"
     if runs:
         write_report(list(runs.values()), report_dir)
+    else:
+        report_dir = None  # nothing ran: no report is announced
+    out.mkdir(parents=True, exist_ok=True)
     write_json(out / "suite.json", {"suite": suite, "seed": seed, "runs": runs, "failed": failed,
                                     "report": report_dir})
     return {"runs": runs, "failed": failed, "report": report_dir}

@@ -62,3 +62,45 @@ class ToyAgent(Benchmark):
 
     def score(self, sample, outputs, ctx):
         return {"correct": float(outputs["y"] == sample.inputs["x"] + 1)}
+
+
+def _shape(value: str) -> None:
+    rows, sep, cols = value.partition("x")
+    if not (sep and rows.isdigit() and cols.isdigit()):
+        raise ValueError("expected ROWSxCOLS, e.g. 3x4")
+
+
+@register
+class ToyChecked(Benchmark):
+    """Bad input found at three moments: a parameter's own check, the check hook, and setup."""
+
+    name = "toy-checked"
+    description = "test-only benchmark with early checks"
+    params = (Param("shape", str, "2x2", check=_shape), Param("data", str, "present"),
+              Param("setup_fails", bool, False))
+    #: Sample index whose run raises KeyboardInterrupt (a class attribute: not part of the run's identity).
+    interrupt_on = -1
+
+    def check(self, ctx):
+        from evaluation.harness.errors import DataNotFoundError
+
+        if ctx.params["data"] != "present":
+            raise DataNotFoundError(f"toy data '{ctx.params['data']}' not found; fetch it with `nesy data fetch toy`")
+
+    def setup(self, ctx):
+        ctx.artifacts  # noqa: B018  (creates the folder, as real benchmarks do before failing)
+        if ctx.params["setup_fails"]:
+            raise FileNotFoundError("the toy setup could not find its file")
+
+    def samples(self, ctx):
+        rows, _, cols = ctx.params["shape"].partition("x")
+        for i in range(int(rows) * int(cols)):
+            yield Sample(id=f"c{i}", inputs={"i": i})
+
+    def run_sample(self, sample, ctx):
+        if sample.inputs["i"] == type(self).interrupt_on:
+            raise KeyboardInterrupt
+        return {"i": sample.inputs["i"]}
+
+    def score(self, sample, outputs, ctx):
+        return {"one": 1.0}
