@@ -16,6 +16,7 @@ cache_app = typer.Typer(help="The content-addressed disk cache of chat replies."
 
 MODEL_HELP = ("model spec: default | llamacpp/<gguf|default> | transformers/<dir|gguf|default> | "
               "vllm/<hf id> | openai/<model>@<base_url>")
+OPTION_HELP = "backend option name=value, repeatable (e.g. -M n_threads=1 -M n_ctx=4096)"
 
 
 def _fail(e: Exception) -> None:
@@ -32,22 +33,26 @@ def chat(
     temperature: float = typer.Option(0.0, help="0 = greedy"),
     seed: int | None = typer.Option(None, help="sampling seed"),
     no_cache: bool = typer.Option(False, "--no-cache", help="bypass the disk cache"),
+    option: list[str] | None = typer.Option(None, "--option", "-M", help=OPTION_HELP),
     show_usage: bool = typer.Option(False, "--usage", help="also print finish reason and token counts"),
 ) -> None:
     """Print the model's reply to PROMPT."""
-    from agents.llm import LLMError, load_model
+    from agents.llm import LLMError, load_model, parse_model_options
 
     messages = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": prompt}]
 
-    async def run() -> Any:
-        m = load_model(model, cache=not no_cache)
+    async def run(options: dict[str, Any]) -> Any:
+        m = load_model(model, **options)
         try:
             return await m.chat(messages, max_tokens=max_tokens, temperature=temperature, seed=seed)
         finally:
             await m.aclose()
 
     try:
-        [reply] = asyncio.run(run())
+        options = parse_model_options(option or [], spec=model)
+        if no_cache:
+            options["cache"] = False
+        [reply] = asyncio.run(run(options))
     except (LLMError, ValueError, FileNotFoundError, ImportError) as e:
         _fail(e)
     typer.echo(reply.text)
@@ -197,13 +202,17 @@ def bench(
     repeats: int = typer.Option(2, help="measurements per figure (the median is printed)"),
     raw: bool = typer.Option(True, help="also measure raw llama-cpp-python (llamacpp models)"),
     n_threads: int | None = typer.Option(None, help="llama.cpp threads"),
+    option: list[str] | None = typer.Option(None, "--option", "-M", help=OPTION_HELP),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """Tokens/s one at a time and with CONCURRENCY requests, prefix reuse, time to first token, cache hit cost."""
-    from agents.llm import LLMError
+    from agents.llm import LLMError, parse_model_options
 
-    opts = {"n_threads": n_threads} if n_threads else {}
     try:
+        opts = parse_model_options(option or [], spec=model)
+        if n_threads:
+            opts["n_threads"] = n_threads
+        opts.pop("cache", None)  # the bench measures generation with the cache off, and its hits on its own
         res = asyncio.run(bench_model(model, concurrency, requests, max_tokens, raw, repeats, **opts))
     except (LLMError, ValueError, FileNotFoundError, ImportError) as e:
         _fail(e)

@@ -67,7 +67,7 @@ class Option:
 
 #: Options of ``load_model`` itself, valid for every backend (``-M cache=off`` from a command line).
 COMMON: dict[str, Option] = {
-    "cache": Option("any", "the disk cache: true (default; NESY_CACHE=off still turns it off), false, or a "
+    "cache": Option("bool", "the disk cache: true (default; NESY_CACHE=off still turns it off), false, or a "
                            "ChatCache"),
     "cache_dir": Option("path", "cache directory (default $NESY_CACHE_DIR/llm or ~/.cache/nesykit/llm)",
                         optional=True),

@@ -97,3 +97,14 @@ def test_the_tables_match_the_backends_constructors():
     from agents.llm.backends.llamacpp import LlamaCppModel
 
     assert set(BACKEND_OPTIONS["llamacpp"]) == _constructor_options(LlamaCppModel)
+
+
+def test_the_chat_command_refuses_a_misspelled_option_before_loading(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from agents.llm.cli import llm_app
+
+    monkeypatch.setenv("NESY_CACHE_DIR", str(tmp_path / "cache"))
+    res = CliRunner().invoke(llm_app, ["chat", "-M", "n_thread=1", "hi"])
+    assert res.exit_code == 2 and "did you mean 'n_threads'" in res.output
+    assert not (tmp_path / "cache").exists()
