@@ -134,9 +134,9 @@ def parse_size(text: str) -> tuple[int, int, int]:
     try:
         b, n, m = (int(v) for v in text.lower().split("x"))
     except ValueError:
-        raise ParamError(f"parameter 'sizes': {text!r} is not BxNxM (e.g. 256x100x42)") from None
+        raise ValueError("not BxNxM (e.g. 256x100x42)") from None
     if min(b, n, m) < 1:
-        raise ParamError(f"parameter 'sizes': {text!r} has a zero dimension")
+        raise ValueError("a dimension is zero")
     return b, n, m
 
 
@@ -150,7 +150,7 @@ class PossibilisticKernels(Benchmark):
                    "beside the literal O(N²M) evaluation.")
     params = (
         Param("sizes", str, ["2048x16x8", "512x100x42", "32x1000x42"], "batches BxNxM of random systems",
-              multiple=True),
+              multiple=True, check=parse_size),
         Param("kernels", str, list(KERNELS), "kernels to time", choices=KERNELS, multiple=True),
         Param("repeats", int, 5, "timed repeats per measurement (median)", min=1, max=100),
         Param("big_rows", int, 510_000, "rows of the large system for the fast ∇ (0 skips)", min=0),
@@ -166,12 +166,12 @@ class PossibilisticKernels(Benchmark):
     parallel = False  # timings must not compete with each other
     measure_memory = False
 
+    def check(self, ctx: RunContext) -> None:
+        if ctx.params["device"].startswith("cuda") and not torch.cuda.is_available():
+            raise ParamError("parameter 'device': cuda requested but torch sees no CUDA device")
+
     def setup(self, ctx: RunContext) -> None:
         device = ctx.params["device"]
-        if device.startswith("cuda") and not torch.cuda.is_available():
-            raise ParamError("parameter 'device': cuda requested but torch sees no CUDA device")
-        for s in ctx.params["sizes"]:
-            parse_size(s)
         if ctx.params["threads"]:
             torch.set_num_threads(ctx.params["threads"])
         ctx.extra["torch_threads"] = torch.get_num_threads()

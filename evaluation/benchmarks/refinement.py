@@ -98,8 +98,13 @@ class _Refinement(Benchmark):
 
     # ---------------------------------------------------------------------------------- harness
 
-    def setup(self, ctx: RunContext) -> None:
+    def check(self, ctx: RunContext) -> None:
+        # Loading the tasks is cheap and is where missing data shows: do it before the run folder exists.
         self._tasks = self.load_tasks(ctx)
+
+    def setup(self, ctx: RunContext) -> None:
+        if self._tasks is None:
+            self._tasks = self.load_tasks(ctx)
         self._domain = self.make_domain(ctx)
 
     def samples(self, ctx: RunContext):
