@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import os
 import random
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -50,6 +52,42 @@ def _progress(enabled: bool) -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                     TextColumn("{task.fields[info]}"), TimeRemainingColumn(), disable=not enabled,
                     transient=True)
+
+
+class CheckpointMismatchError(ValueError):
+    """A checkpoint file was trained with other settings than the ones asked for."""
+
+
+def _fingerprint(arrays: tuple[np.ndarray | torch.Tensor, ...] | None) -> str | None:
+    # Shapes plus a hash of the bytes: cheap (one pass) and changes with any other data set or subset.
+    if arrays is None:
+        return None
+    digest = hashlib.sha256()
+    for a in arrays:
+        a = a.detach().cpu().numpy() if isinstance(a, torch.Tensor) else np.asarray(a)
+        digest.update(str((a.shape, str(a.dtype))).encode())
+        digest.update(np.ascontiguousarray(a).tobytes())
+    return digest.hexdigest()[:16]
+
+
+def _settings(model: nn.Module, train: tuple, valid: tuple | None, **hyper: Any) -> dict[str, Any]:
+    weight = hyper.pop("sample_weight")
+    return {"model": type(model).__name__, "parameters": sum(p.numel() for p in model.parameters()),
+            "train": _fingerprint(tuple(train)), "valid": _fingerprint(tuple(valid) if valid is not None else None),
+            "sample_weight": _fingerprint((weight,)) if weight is not None else None, **hyper}
+
+
+def _check_settings(path: Path, saved: dict[str, Any] | None, wanted: dict[str, Any]) -> None:
+    if saved is None:
+        raise CheckpointMismatchError(
+            f"checkpoint {path} does not record the settings it was trained with, so it cannot be reused "
+            "safely; delete it (training starts again) or pass another checkpoint path")
+    diffs = [f"{k}: checkpoint {saved.get(k)!r}, asked {wanted.get(k)!r}"
+             for k in sorted(set(saved) | set(wanted)) if saved.get(k) != wanted.get(k)]
+    if diffs:
+        raise CheckpointMismatchError(
+            f"checkpoint {path} was trained with other settings ({'; '.join(diffs)}); delete it to retrain, "
+            "or pass another checkpoint path")
 
 
 def _tensors(x: np.ndarray | torch.Tensor, y: np.ndarray | torch.Tensor | None = None):
@@ -124,10 +162,13 @@ def train_classifier(
     """
     device = device or default_device()
     model.to(device)
+    settings = _settings(model, train, valid, epochs=epochs, batch_size=batch_size, lr=lr,
+                         weight_decay=weight_decay, seed=seed, patience=patience, sample_weight=sample_weight)
     if checkpoint is not None and Path(checkpoint).is_file():
         state = torch.load(checkpoint, map_location=device, weights_only=False)
-        model.load_state_dict(state["model"])
         meta = state.get("meta", {})
+        _check_settings(Path(checkpoint), meta.get("settings"), settings)
+        model.load_state_dict(state["model"])
         return TrainResult(best_epoch=meta.get("best_epoch", 0),
                            best_valid_accuracy=meta.get("best_valid_accuracy", float("nan")),
                            history=meta.get("history", []), seconds=0.0, resumed=True)
@@ -165,6 +206,9 @@ def train_classifier(
             history.append({"epoch": epoch, "train_loss": train_loss, "valid_accuracy": valid_acc,
                             "seconds": time.perf_counter() - t0})
             bar.update(task, info=f"epoch {epoch} loss {train_loss:.4f} valid {valid_acc:.4f}")
+            if progress and not bar.console.is_terminal:  # no visible bar (CI, a pipe): one line per epoch
+                bar.console.print(f"training: epoch {epoch}/{epochs} loss {train_loss:.4f} valid {valid_acc:.4f} "
+                                  f"({history[-1]['seconds']:.1f} s)", highlight=False)
             if valid is None or valid_acc > best_acc:
                 best_acc, best_epoch, stale = valid_acc, epoch, 0
                 best_state = copy.deepcopy(model.state_dict())
@@ -180,6 +224,7 @@ def train_classifier(
         Path(checkpoint).parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(f"{checkpoint}.tmp")
         torch.save({"model": model.state_dict(), "meta": {"best_epoch": result.best_epoch,
-                    "best_valid_accuracy": result.best_valid_accuracy, "history": history}}, tmp)
+                    "best_valid_accuracy": result.best_valid_accuracy, "history": history,
+                    "settings": settings}}, tmp)
         tmp.replace(checkpoint)  # atomic: a killed run never leaves a half-written checkpoint
     return result
