@@ -1,9 +1,11 @@
 """List Functions (Rule, 2020; BIG-bench ``list_functions``): 250 functions over lists of natural numbers.
 
 Data: ``c001``..``c250`` folders with ``task.json`` (32 ``{"input": "[..]", "target": "[..]"}``
-examples each), read from ``<data>/list_functions`` where ``<data>`` is an argument, ``$NESY_DATA``,
-or ``../shared/data`` beside the project. The files are published in BIG-bench
-(github.com/google/BIG-bench, ``bigbench/benchmark_tasks/list_functions``, Apache-2.0).
+examples each), found by :func:`evaluation.harness.data.data_dir`: an explicit folder, else
+``$NESY_DATA/list_functions``, ``../shared/data/list_functions`` (a local mirror), or the nesykit cache
+that ``nesy data fetch list_functions`` (run by ``scripts/setup.sh``) fills from the ``bigbench==1.0.0``
+sdist on PyPI. The files are published in BIG-bench (github.com/google/BIG-bench,
+``bigbench/benchmark_tasks/list_functions``, Apache-2.0).
 As in Qiu et al., a task shows 8 seen examples (the first 8) and is scored on 8 unseen (the next 8).
 """
 
@@ -15,24 +17,24 @@ import re
 from pathlib import Path
 
 from agents.world import Domain, Example, OutputParseError, PythonInterpreter, python_form
-from evaluation.harness.errors import DataNotFoundError
-from evaluation.worlds.induction.tasks import DataFormatError, Task, data_root, line_of
+from evaluation.harness.data import data_dir
+from evaluation.worlds.induction.tasks import DataFormatError, Task, line_of
 
 N_SEEN = 8
 N_UNSEEN = 8
 
 
 def list_functions_dir(path: str | os.PathLike[str] | None = None) -> Path:
-    """Folder holding ``c001``..``c250`` (``path`` may be that folder or the data root above it)."""
-    root = Path(path) if path is not None else data_root() / "list_functions"
-    if (root / "list_functions").is_dir() and not (root / "c001").is_dir():
-        root = root / "list_functions"
-    if not (root / "c001" / "task.json").is_file():
-        raise DataNotFoundError(
-            f"List Functions data not found in {root} (expected c001/task.json ...); pass the folder, or set "
-            "NESY_DATA to the folder that holds list_functions/ (BIG-bench bigbench/benchmark_tasks/"
-            "list_functions)")
-    return root
+    """Folder holding ``c001``..``c250``.
+
+    Args:
+        path: That folder or the data root above it; else the lookup of
+            :func:`evaluation.harness.data.data_dir` (``$NESY_DATA``, the local mirror, the cache).
+
+    Raises:
+        DataNotFoundError: Nowhere to be found; the message names ``nesy data fetch list_functions``.
+    """
+    return data_dir("list_functions", path)
 
 
 def _int_list(text: str, where: str) -> tuple[int, ...]:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from agents.world import Example
+from evaluation.harness.data import shared_data_root
 from evaluation.harness.errors import NesyError
 
 
@@ -30,11 +31,19 @@ def project_root() -> Path:
 
 
 def data_root(path: str | os.PathLike[str] | None = None) -> Path:
-    """The shared data folder: ``path`` if given, else ``$NESY_DATA``, else ``<project>/../shared/data``."""
+    """A data root: ``path`` if given, else ``$NESY_DATA``, else the local mirror ``../shared/data``.
+
+    Kept for callers that want a root folder; loaders of fetchable data sets use
+    :func:`evaluation.harness.data.data_dir`, which also looks in the nesykit cache and names the fetch
+    command when nothing is found. The mirror follows ``$NESY_SHARED_DATA`` (``none`` hides it; the
+    path returned then is the mirror's usual place, which does not exist on a clone-only machine).
+    """
     if path is not None:
         return Path(path)
     env = os.environ.get("NESY_DATA")
-    return Path(env) if env else project_root().parent / "shared" / "data"
+    if env:
+        return Path(env)
+    return shared_data_root() or project_root().parent / "shared" / "data"
 
 
 def line_of(text: str, needle: str, occurrence: int) -> int:
