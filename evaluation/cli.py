@@ -190,7 +190,15 @@ def data_fetch(
     for name in names:
         data.dataset(name)  # an unknown name fails before any download starts
     for name in names:
-        res = data.fetch(name, source=source, force=force, if_missing=if_missing)
+        # The List Functions sdist is 358 MB: a line every 50 MB on stderr shows a slow download is alive.
+        shown = [0]
+
+        def progress(n_bytes: int, name: str = name, shown: list[int] = shown) -> None:
+            if n_bytes >= shown[0] + 50_000_000:
+                shown[0] = n_bytes
+                err.print(f"{name}: {n_bytes / 1e6:.0f} MB read", highlight=False)
+
+        res = data.fetch(name, source=source, force=force, if_missing=if_missing, progress=progress)
         if not res.fetched:
             out.print(f"{name}: {res.source}: {res.path}")
             continue
