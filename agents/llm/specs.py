@@ -120,7 +120,9 @@ class ModelSpec:
         path: The model file or directory (llamacpp, transformers), else ``None``.
         model: The served model's name (openai), else ``None``.
         base_url: The server (openai), else ``None``.
-        options: The options, converted to their types (``cache`` and ``cache_dir`` included when given).
+        options: The backend's options, converted to their types (to pass on as ``**options``).
+        cache: ``load_model``'s ``cache`` argument (``True`` unless given; ``"off"`` becomes ``False``).
+        cache_dir: ``load_model``'s ``cache_dir`` argument.
     """
 
     spec: str
@@ -130,6 +132,8 @@ class ModelSpec:
     model: str | None = None
     base_url: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    cache: Any = True
+    cache_dir: str | os.PathLike | None = None
 
 
 def _check_packages(backend: str) -> None:
@@ -178,7 +182,8 @@ def validate_spec(spec: str = "default", **options: Any) -> ModelSpec:
 
     Args:
         spec: As for :func:`load_model`.
-        **options: As for :func:`load_model`, ``cache`` and ``cache_dir`` included.
+        **options: As for :func:`load_model`; ``cache`` and ``cache_dir`` may be among them (they end up in
+            :attr:`ModelSpec.cache` and :attr:`ModelSpec.cache_dir`, not in :attr:`ModelSpec.options`).
 
     Returns:
         The checked :class:`ModelSpec`, options converted.
@@ -192,9 +197,11 @@ def validate_spec(spec: str = "default", **options: Any) -> ModelSpec:
     """
     backend, target = parse_spec(spec)
     checked = check_options(backend, options)
+    # load_model's own arguments travel apart, so that ``**spec.options`` never repeats them.
+    own = {"cache": checked.pop("cache", True), "cache_dir": checked.pop("cache_dir", None)}
     canonical = "llamacpp/default" if spec.strip() == "default" else spec.strip()
     if backend == "fake":
-        return ModelSpec(canonical, backend, target, options=checked)
+        return ModelSpec(canonical, backend, target, options=checked, **own)
     path: Path | None = None
     model: str | None = None
     base_url: str | None = None
@@ -217,7 +224,7 @@ def validate_spec(spec: str = "default", **options: Any) -> ModelSpec:
     else:
         model, base_url = _split_openai(spec, target)
     _check_packages(backend)
-    return ModelSpec(canonical, backend, target, path=path, model=model, base_url=base_url, options=checked)
+    return ModelSpec(canonical, backend, target, path=path, model=model, base_url=base_url, options=checked, **own)
 
 
 def load_model(spec: str = "default", *, cache: Any = True, cache_dir: str | os.PathLike | None = None,
@@ -250,7 +257,7 @@ def load_model(spec: str = "default", *, cache: Any = True, cache_dir: str | os.
 
     checked = validate_spec(spec, cache=cache, cache_dir=cache_dir, **options)
     opts = dict(checked.options)
-    chat_cache = resolve_cache(opts.pop("cache"), opts.pop("cache_dir"))
+    chat_cache = resolve_cache(checked.cache, checked.cache_dir)
     if checked.backend == "llamacpp":
         from agents.llm.backends.llamacpp import LlamaCppModel
 

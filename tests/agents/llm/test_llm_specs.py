@@ -129,7 +129,9 @@ def test_bad_options_are_refused_before_loading(clean_cwd, monkeypatch):
     _refused("fake/x", ModelOptionError, "has no option 'n_ctx'", n_ctx=5)
     _refused("default", ModelOptionError, "cache must be", cache="sometimes")
     assert list(clean_cwd.iterdir()) == []
-    assert specs.validate_spec("default", n_threads="2", cache="off").options == {"n_threads": 2, "cache": False}
+    checked = specs.validate_spec("default", n_threads="2", cache="off", cache_dir=str(clean_cwd / "c"))
+    assert checked.options == {"n_threads": 2} and checked.cache is False and checked.cache_dir == str(clean_cwd / "c")
+    assert validate_spec("default").cache is True
 
 
 def test_validate_spec_reports_what_it_checked(clean_cwd):
