@@ -235,7 +235,7 @@ class RefinementListFunctions(_Refinement):
     smoke_params: ClassVar[dict[str, Any]] = {"method": "refine", "T": 1, "N": 2, "max_tokens": 48,
                                               "output_max_tokens": 24, "gap": False}
     params = _common_params(("auto", "nl", "python"), 250) + (
-        Param("data", str, "", "folder with c001..c250 (default: $NESY_DATA/list_functions or ../shared/data)"),
+        Param("data", str, "", "folder with c001..c250 (default: see `nesy data list`)"),
     )
 
     def load_tasks(self, ctx: RunContext) -> list[Task]:
