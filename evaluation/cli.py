@@ -142,15 +142,19 @@ def bench_run(
 
 @app.command()
 def report(
-    dirs: Annotated[list[Path], typer.Argument(help="Run folders to compare.")],
-    out_dir: Annotated[Path | None, typer.Option("--out", help="Where to write the report.")] = None,
+    dirs: Annotated[list[Path], typer.Argument(
+        help="Run folders to compare, or suite folders (holding suite.json) for all their runs.")],
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Where to write the report (default: <folder>/report for one folder, else runs/report).")] = None,
 ) -> None:
     """Write a Markdown summary, PNG plots and one self-contained HTML page comparing runs."""
-    from evaluation.harness.report import write_report
+    from evaluation.harness.report import default_report_dir, write_report
 
-    target = out_dir or (dirs[0] / "report" if len(dirs) == 1 else Path("runs") / "report")
-    paths = write_report(list(dirs), target)
-    out.print(f"wrote {paths['markdown']} and {paths['html']}")
+    # write_report checks every folder before it creates the report folder, and removes a folder it
+    # created when writing fails: a failed report leaves nothing behind.
+    paths = write_report(list(dirs), out_dir or default_report_dir(dirs))
+    # Paths as plain text: rich would take a [bracketed] folder name for markup and drop it.
+    out.print(f"wrote {paths['markdown']} and {paths['html']}", markup=False, highlight=False)
 
 
 data_app = typer.Typer(help="Data sets no package ships (List Functions, STE): where they are, fetch them.",
