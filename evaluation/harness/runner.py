@@ -338,7 +338,8 @@ def run_suite(suite: str, *, seed: int = 0, out: str | Path | None = None, model
         failed[f"module {name}"] = why
     report_dir: Path | None = out / "report"
     if runs:
-        write_report(list(runs.values()), report_dir)
+        write_report(list(runs.values()), report_dir,
+                     suite={"suite": suite, "seed": seed, "runs": runs, "failed": failed})
     else:
         report_dir = None  # nothing ran: no report is announced
     out.mkdir(parents=True, exist_ok=True)

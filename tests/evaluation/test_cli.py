@@ -45,8 +45,8 @@ def test_bad_input_is_one_clear_line_without_traceback(args, fragment, tmp_path)
 
 def test_run_and_report_through_the_cli(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
-    assert runner.invoke(app, ["bench", "run", "toy-noisy-squares", "-p", "n=3", "--out", str(a)]).exit_code == 0
-    res = runner.invoke(app, ["bench", "run", "toy-noisy-squares", "-p", "n=3", "--seed", "2", "--out", str(b)])
+    assert runner.invoke(app, ["bench", "run", "toy-noisy-squares", "-p", "n=4", "--out", str(a)]).exit_code == 0
+    res = runner.invoke(app, ["bench", "run", "toy-noisy-squares", "-p", "n=4", "--seed", "2", "--out", str(b)])
     assert res.exit_code == 0 and "correct" in res.output
     rep = tmp_path / "rep"
     res = runner.invoke(app, ["report", str(a), str(b), "--out", str(rep)])
