@@ -1,0 +1,63 @@
+"""Prompts of the FIND interpreter: the task, the tool's reply, the nudge and the call for the answer.
+
+They follow the paper's protocol (the interpreter may only run the function on inputs it chooses,
+then writes ``[DESCRIPTION]``, ``[DOMAIN]`` and ``[CODE]``) in this project's own words; the command
+is ``RUN(x1, x2, ...)``, and the paper's ``PYTHON(path x1 x2 ...)`` is accepted too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+ANSWER_FORMAT = {
+    "numeric": ("[DESCRIPTION]: <what the function does, in words>\n"
+                "[DOMAIN]: <where it is defined, and any interval where it behaves differently, with its bounds>\n"
+                "[CODE]:\n```python\ndef f(x):\n    ...\n```"),
+    "strings": ("[DESCRIPTION]: <what the function does, in words>\n"
+                "[CODE]:\n```python\ndef f(s):\n    ...\n```"),
+}
+
+
+def task_prompt(kind: str, max_rounds: int, max_inputs: int, *, mlp: bool = False, single_round: bool = False) -> str:
+    """The first user message: what the black box is, the command, the budget and the answer format."""
+    if kind == "numeric":
+        what = ("There is a hidden function f(x) that takes one real number and returns a number. "
+                "Your job is to find out what it does.")
+        how = (f"To run it, write RUN(x1, x2, ...) with up to {max_inputs} numbers; good inputs lie between "
+               "-128 and 128. You will get back the input-output pairs.")
+        warn = ("The outputs may be noisy, and on some interval the function may behave differently from "
+                "elsewhere (for example constant noise); look for such an interval and report its bounds.")
+        if mlp:
+            warn += " The function is computed by a small neural network that approximates a simple formula."
+    else:
+        what = ("There is a hidden function f(s) that takes a string and returns a string. "
+                "Your job is to find out what it does.")
+        how = (f'To run it, write RUN("word1", "word2", ...) with up to {max_inputs} quoted strings. '
+               "You will get back the input-output pairs.")
+        warn = "Try different kinds of words: short and long, upper and lower case, with digits and spaces."
+    if single_round:
+        plan = "The function has already been run on the inputs below; you cannot run it again."
+    else:
+        plan = (f"You may run it up to {max_rounds} times. Run it, read the results, and run it again "
+                "on inputs that test your guess.")
+    return (f"{what}\n{how}\n{warn}\n{plan}\nWhen you are sure, answer in exactly this format:\n"
+            f"{ANSWER_FORMAT[kind]}")
+
+
+def format_pairs(pairs: Sequence[Sequence[Any]], kind: str) -> str:
+    """The tool's reply as the model reads it, one ``(input, output)`` per pair."""
+    fmt = (lambda v: repr(v)) if kind == "strings" else (lambda v: f"{v:g}" if isinstance(v, float) else str(v))
+    return "Response: Function input - output pairs: " + " ".join(f"({fmt(x)}, {fmt(y)})" for x, y in pairs)
+
+
+def nudge(kind: str) -> str:
+    """The reply to a message with neither a command nor an answer."""
+    example = "RUN(-10, 0, 10)" if kind == "numeric" else 'RUN("apple", "Hello World")'
+    return (f"Run the function with a command such as {example}, or give your final answer in the format "
+            "starting with [DESCRIPTION]:.")
+
+
+def final_request(kind: str, reason: str) -> str:
+    """The call for the answer once the rounds (or the context) are used up."""
+    return f"{reason} Give your final answer now, in exactly this format:\n{ANSWER_FORMAT[kind]}"
