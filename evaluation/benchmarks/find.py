@@ -1,0 +1,224 @@
+"""FIND (Schwettmann et al., NeurIPS 2023): an LLM interprets black-box functions by probing them.
+
+Benchmark ``find`` runs :class:`agents.find.FindInterpreter` on the numeric or the string functions of
+:mod:`evaluation.worlds.find` (every function of the run at once; the backend batches across them)
+and scores its answer with the paper's rules.
+
+Metrics (means with standard errors over functions):
+
+- numeric: ``code_pass_rate`` (NMSE < 0.1 on x = -127.5 ... 127.5) overall and per variant
+  (``code_pass_rate_clean``, ``_noisy``, ``_corrupted``, ``_mlp``), ``nmse_log10`` (where the code ran),
+  ``interval_iou`` and ``interval_detected`` (IoU >= 0.5) on corrupted functions;
+- strings: ``exact_match`` (on 10 test inputs), per simple/composite function, and
+  ``unit_test_accuracy`` of the description (chance 1/3) judged by the run's own model
+  (``evaluator=model``; the paper used GPT-4 or a fine-tuned Vicuna) or skipped (``evaluator=none``);
+- both: ``code_present`` (a ``[CODE]`` that was found), ``rounds``, ``runs``, ``inputs``,
+  ``forced_final``, tokens and requests. The ``by_variant`` table is the paper's layout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from typing import Any, ClassVar
+
+import numpy as np
+
+from agents.find import FindConfig, FindInterpreter
+from agents.world import shared_sandbox
+from evaluation.harness.benchmark import Benchmark, RunContext, Sample, mean_and_stderr, register
+from evaluation.harness.errors import ParamError
+from evaluation.harness.params import Param
+from evaluation.worlds.find import FunctionBox, generate_numeric, generate_strings
+from evaluation.worlds.find.mlp import mlp_outputs, mlp_weights
+from evaluation.worlds.find.numeric import NumericFunction
+from evaluation.worlds.find.scoring import (
+    interval_iou,
+    parse_interval,
+    score_numeric_code,
+    score_string_code,
+    unit_test_accuracy,
+)
+from evaluation.worlds.find.strings import StringFunction
+
+#: Inputs the box is run on first with ``initialisation=true`` (numeric: powers of two both ways).
+NUMERIC_EXEMPLARS: tuple[float, ...] = (-128, -64, -32, -16, -8, -4, -2, -1, 0, 1, 2, 4, 8, 16, 32, 64, 128)
+STRING_EXEMPLARS: tuple[str, ...] = ("apple", "Hello", "code42", "hello world", "racecar", "MIT")
+
+
+@register
+class Find(Benchmark):
+    name = "find"
+    description = "FIND function interpretation (Schwettmann et al. 2023): probe a black box, describe it, code it."
+    params = (
+        Param("family", str, "numeric", "which functions", choices=("numeric", "strings")),
+        Param("variant", str, "all", "numeric only: which variant", choices=("all", "clean", "noisy", "corrupted",
+                                                                             "mlp")),
+        Param("n_functions", int, 1000, "functions in the set (a prefix of the 1,000)", min=1, max=1000),
+        Param("gen_seed", int, 0, "seed of the function generator (the function set, not the run)"),
+        Param("max_rounds", int, 20, "most model turns before the answer is requested", min=1, max=50),
+        Param("max_tokens", int, 256, "tokens per model reply", min=16),
+        Param("temperature", float, 0.0, "sampling temperature of the interpreter", min=0.0, max=2.0),
+        Param("initialisation", bool, False, "run the box on fixed exemplar inputs before the first turn"),
+        Param("single_round", bool, False, "one reply from the exemplar pairs only (MILAN-style baseline; "
+              "implies initialisation)"),
+        Param("evaluator", str, "model", "strings: who judges description unit tests (the run's model, or none)",
+              choices=("model", "none")),
+        Param("code_timeout", float, 10.0, "seconds the interpreter's code may take on all scoring inputs",
+              min=0.1),
+        Param("mlp_steps", int, 2000, "Adam steps training each MLP-approximated function", min=10),
+    )
+    uses_model = True
+    parallel = False
+    # About a minute on 2 busy cores with SmolLM2-135M: one clean numeric function, two short rounds.
+    smoke_params: ClassVar[dict[str, Any]] = {"family": "numeric", "variant": "clean", "max_rounds": 2,
+                                              "max_tokens": 64, "initialisation": True}
+    smoke_limit: ClassVar[int | None] = 1
+    smoke_model_options: ClassVar[dict[str, Any]] = {"n_threads": 1}
+
+    def __init__(self) -> None:
+        self._functions: list[NumericFunction] | list[StringFunction] | None = None
+        self._weights: dict[str, dict[str, np.ndarray]] = {}
+
+    # ---------------------------------------------------------------------------------- data
+
+    def _load(self, ctx: RunContext) -> list[Any]:
+        p = ctx.params
+        if p["family"] == "strings":
+            if p["variant"] != "all":
+                raise ParamError("variant applies to numeric functions only; use variant=all with family=strings")
+            return list(generate_strings(p["n_functions"], seed=p["gen_seed"]))
+        fns = generate_numeric(p["n_functions"], seed=p["gen_seed"])
+        return [f for f in fns if p["variant"] in ("all", f.variant)]
+
+    def check(self, ctx: RunContext) -> None:
+        self._functions = self._load(ctx)
+
+    def setup(self, ctx: RunContext) -> None:
+        if self._functions is None:
+            self._functions = self._load(ctx)
+        # Train the MLPs of the functions this run will use, all in one batch (cached on disk).
+        todo = [f for f in self._functions[: ctx.limit] if isinstance(f, NumericFunction) and f.variant == "mlp"]
+        if todo:
+            self._weights.update(mlp_weights(todo, steps=ctx.params["mlp_steps"]))
+
+    def samples(self, ctx: RunContext):
+        if self._functions is None:
+            self.setup(ctx)
+        assert self._functions is not None
+        for f in self._functions:
+            info = f.to_dict()
+            if isinstance(f, StringFunction):
+                info.pop("unit_tests")  # 10 triplets a function: kept out of samples.jsonl, in sample.data
+            yield Sample(id=f.id, inputs=info, data=f)
+
+    # ---------------------------------------------------------------------------------- episodes
+
+    def _served(self, f: NumericFunction, ctx: RunContext):
+        if f.variant == "mlp":
+            if f.id not in self._weights:
+                self._weights.update(mlp_weights([f], steps=ctx.params["mlp_steps"]))
+            w = self._weights[f.id]
+            return lambda xs, rng=None: mlp_outputs(w, xs)
+        return f
+
+    async def arun_sample(self, sample: Sample, ctx: RunContext) -> dict[str, Any]:
+        p = ctx.params
+        f = sample.data
+        seed = ctx.sample_seed(sample.id)
+        kind = p["family"]
+        if isinstance(f, NumericFunction):
+            served = await asyncio.to_thread(self._served, f, ctx) if f.variant == "mlp" else self._served(f, ctx)
+            box = FunctionBox("numeric", served, seed=seed)
+            exemplars: tuple[Any, ...] = NUMERIC_EXEMPLARS
+        else:
+            served = f
+            box = FunctionBox("strings", f, seed=seed)
+            exemplars = STRING_EXEMPLARS
+        if not (p["initialisation"] or p["single_round"]):
+            exemplars = ()
+        cfg = FindConfig(kind=kind, max_rounds=p["max_rounds"], max_tokens=p["max_tokens"],
+                         temperature=p["temperature"], exemplars=exemplars,
+                         single_round=p["single_round"], mlp=getattr(f, "variant", "") == "mlp",
+                         seed=seed if p["temperature"] > 0 else None)
+        res = await FindInterpreter(ctx.llm, cfg).run(box)
+        ans = res.answer
+        out: dict[str, Any] = {
+            "description": ans.description, "domain": ans.domain, "code": ans.code, "code_fenced": ans.code_fenced,
+            "rounds": res.rounds, "runs": res.runs, "inputs": res.inputs, "forced_final": res.forced_final,
+            "stopped": res.stopped, "prompt_tokens": res.prompt_tokens, "completion_tokens": res.completion_tokens,
+            "requests": res.requests, "wall_s": res.wall_s, "transcript": res.transcript,
+        }
+        sandbox = shared_sandbox()
+        if isinstance(f, NumericFunction):
+            # Fresh noise for scoring, as the reference scores against the served random function.
+            rng = np.random.default_rng(seed + 1)
+            out["code_score"] = await asyncio.to_thread(score_numeric_code, ans.code, lambda xs: served(xs, rng),
+                                                        sandbox, p["code_timeout"])
+            if f.corruption is not None:
+                pred = parse_interval(ans.domain)
+                out["interval"] = list(pred) if pred else None
+                out["interval_iou"] = interval_iou(pred, f.corruption.interval())
+        else:
+            out["code_score"] = await asyncio.to_thread(score_string_code, ans.code, f, f.test_inputs, sandbox,
+                                                        p["code_timeout"])
+            if p["evaluator"] == "model":
+                ut = await unit_test_accuracy(ctx.llm, ans.description, f.unit_tests)
+                out["unit_tests"] = ut
+        return out
+
+    # ---------------------------------------------------------------------------------- scores
+
+    def score(self, sample: Sample, outputs: dict[str, Any], ctx: RunContext) -> dict[str, float]:
+        s: dict[str, float] = {
+            "code_present": float(outputs["code"] is not None), "rounds": outputs["rounds"],
+            "runs": outputs["runs"], "inputs": outputs["inputs"], "forced_final": float(outputs["forced_final"]),
+            "tokens": outputs["prompt_tokens"] + outputs["completion_tokens"],
+            "prompt_tokens": outputs["prompt_tokens"], "completion_tokens": outputs["completion_tokens"],
+            "requests": outputs["requests"], "wall_s": outputs["wall_s"],
+        }
+        cs = outputs["code_score"]
+        if ctx.params["family"] == "numeric":
+            variant = sample.inputs["variant"]
+            s["code_pass_rate"] = float(cs["pass"])
+            s[f"code_pass_rate_{variant}"] = float(cs["pass"])
+            if cs.get("nmse") is not None:
+                s["nmse_log10"] = math.log10(max(cs["nmse"], 1e-12))
+            if "interval_iou" in outputs:
+                s["interval_iou"] = outputs["interval_iou"]
+                s["interval_detected"] = float(outputs["interval_iou"] >= 0.5)
+        else:
+            kind = "simple" if len(sample.inputs["ops"]) == 1 else "composite"
+            s["exact_match"] = cs["exact_match"]
+            s[f"exact_match_{kind}"] = cs["exact_match"]
+            if "unit_tests" in outputs:
+                s["unit_test_accuracy"] = outputs["unit_tests"]["unit_test_accuracy"]
+                s["tokens_evaluator"] = outputs["unit_tests"]["tokens"]
+        return s
+
+    def aggregate(self, records: list[dict[str, Any]], ctx: RunContext) -> dict[str, Any]:
+        metrics: dict[str, Any] = mean_and_stderr(records)
+        metrics["n_functions"] = len(records)
+        return metrics
+
+    def tables(self, records: list[dict[str, Any]], ctx: RunContext) -> dict[str, list[dict[str, Any]]]:
+        """``by_variant``: the paper's layout, one row per sub-family with its score and standard error."""
+        key = "code_pass_rate" if ctx.params["family"] == "numeric" else "exact_match"
+        groups: dict[str, list[float]] = {}
+        for r in records:
+            sc, inp = r.get("score") or {}, r.get("inputs") or {}
+            if key not in sc:
+                continue
+            g = inp.get("variant") or ("simple" if len(inp.get("ops", ())) == 1 else "composite")
+            groups.setdefault(g, []).append(sc[key])
+            groups.setdefault("all", []).append(sc[key])
+        rows = []
+        for g in ("clean", "noisy", "corrupted", "mlp", "simple", "composite", "all"):
+            vals = groups.get(g)
+            if not vals:
+                continue
+            n = len(vals)
+            mean = sum(vals) / n
+            se = math.sqrt(sum((v - mean) ** 2 for v in vals) / (n - 1) / n) if n > 1 else 0.0
+            rows.append({"subset": g, "n": n, key: mean, f"{key}_stderr": se})
+        return {"by_variant": rows}
