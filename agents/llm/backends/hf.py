@@ -273,16 +273,18 @@ class TransformersModel(ChatModel):
         self._thread.join(timeout=60)
 
 
-def gguf_to_hf_dir(gguf: str | os.PathLike, out: str | os.PathLike) -> Path:
+def gguf_to_hf_dir(gguf: str | os.PathLike, out: str | os.PathLike, dtype: str | None = None) -> Path:
     """Dequantize a GGUF into a transformers model directory (reloads in seconds instead of the GGUF's
-    tens of seconds; vLLM and peft take it too). Returns ``out``."""
+    tens of seconds; vLLM and peft take it too). ``dtype``: a torch dtype name for the saved weights
+    (default: transformers' float32). Returns ``out``."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     gguf, out = Path(gguf), Path(out)
     if not gguf.is_file():
         raise ModelNotFoundError(f"GGUF file {gguf} does not exist")
     tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    kw: dict[str, Any] = {"dtype": dtype} if dtype else {}
+    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, **kw)
     model.hf_quantizer = None  # a plain save_pretrained refuses "quantized" models
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
