@@ -20,7 +20,7 @@ from evaluation.harness.params import Param
 from evaluation.worlds.digits import digit_probabilities
 from evaluation.worlds.sudoku.puzzles import PuzzleSet, make_split
 from perception.datasets import load_mnist
-from symbolic.possibilistic.rulebases.sudoku import SudokuCascade
+from symbolic.possibilistic.rulebases.sudoku import FAMILIES, SudokuCascade
 from symbolic.possibilistic.transforms import TRANSFORMS
 
 
@@ -73,24 +73,25 @@ class VisualSudoku(Benchmark):
         sets = make_split(self.data, size, sample.inputs["split"], p["corruption_chance"], p["train_puzzles"],
                           p["eval_puzzles"])
         tr, va, te = sets["train"], sets["valid"], sets["test"]
-        model = SudokuCascade(size, p["transform"], learn=p["learn"], search=p["search"])
-        model.fit(_cell_probs(self.probs.train, tr, size), tr.cells, tr.valid,
-                  valid=(_cell_probs(self.probs.valid, va, size), va.valid))
+        model = SudokuCascade(size, transform=p["transform"], learn=p["learn"], search=p["search"])
+        model.fit(_cell_probs(self.probs.train, tr, size), tr.valid, _cell_probs(self.probs.valid, va, size),
+                  va.valid, cells=tr.cells)
         x_test = _cell_probs(self.probs.test, te, size)
         t0 = time.perf_counter()
-        pred, amb = model.predict(x_test)
+        pred, amb = model.predict(x_test, return_ambiguous=True)
         infer_s = time.perf_counter() - t0
-        scores = model.decision_scores(x_test).numpy()
+        scores = model.decision_function(x_test)
         labels = te.valid
-        correct = (pred.numpy() == labels) & ~amb.numpy()
+        correct = (pred == labels) & ~amb
         cells_right = (self.probs.test[te.images][..., :size].argmax(-1) == te.cells).reshape(len(te), -1).all(1)
-        rep = model.report_
+        pair_kept = [model.n_kept_.get(name, 0) for name in model.rule_sets_ if name != "c"]
         return {"n": len(te), "correct": int(correct.sum()), "ambiguous": int(amb.sum()),
                 "roc_auc": float(roc_auc_score(labels, scores)) if 0 < labels.sum() < len(labels) else float("nan"),
-                "all_cells_right": int(cells_right.sum()), "learn_s": rep.seconds, "infer_s": infer_s,
-                "valid_accuracy": rep.valid_accuracy, "thresholds": rep.thresholds,
-                "kept_pairs_min": rep.kept_pairs_min, "kept_pairs_max": rep.kept_pairs_max,
-                "kept_validity": rep.kept_validity}
+                "all_cells_right": int(cells_right.sum()), "learn_s": model.learn_seconds_, "infer_s": infer_s,
+                "valid_accuracy": model.valid_accuracy_,
+                "thresholds": model.thresholds_ or dict.fromkeys(FAMILIES, 0.0),
+                "kept_pairs_min": min(pair_kept), "kept_pairs_max": max(pair_kept),
+                "kept_validity": model.n_kept_.get("c", 0)}
 
     def score(self, sample: Sample, outputs: dict[str, Any], ctx: RunContext) -> dict[str, float]:
         return {"accuracy": outputs["correct"] / outputs["n"], "roc_auc": outputs["roc_auc"],

@@ -12,6 +12,7 @@ Quick start::
 See docs/possibilistic.md.
 """
 
+from symbolic.possibilistic._tensor import torch_threads
 from symbolic.possibilistic.errors import (
                                            DistributionError,
                                            DomainError,
@@ -34,6 +35,7 @@ from symbolic.possibilistic.kernels import (
 )
 from symbolic.possibilistic.learning import (
                                            LearnedParameters,
+                                           greedy_threshold_search,
                                            learn_parameters,
                                            minimal_threshold,
                                            sample_distances,
@@ -52,7 +54,8 @@ __all__ = [
     "CascadeEstimator", "Condition", "DistributionError", "DomainError", "Explanation", "LearnedParameters",
     "NotFittedError", "Partition", "PossibilisticError", "Rule", "RuleError", "RuleEvidence", "RuleSet",
     "RuleSetEstimator", "ShapeError", "Stage", "antipignistic", "chebyshev_distance", "chebyshev_rows",
-    "check_possibilities", "check_probabilities", "epsilon_product", "is_consistent", "learn_parameters",
+    "check_possibilities", "check_probabilities", "epsilon_product", "greedy_threshold_search", "is_consistent",
+    "learn_parameters",
     "lowest_approximate_solution", "lowest_chebyshev_approximation", "lowest_solution", "minimal_threshold",
-    "minimum_specificity", "minmax_product", "sample_distances", "threshold_grid", "to_possibility",
+    "minimum_specificity", "minmax_product", "sample_distances", "threshold_grid", "to_possibility", "torch_threads",
 ]

@@ -13,13 +13,15 @@ y = 1 on the block of the true label, 0 elsewhere; unknowns x = [s_1, r_1, …, 
    NC = {i : ∇_i < τ} and ∇_NC = max_{i∈NC} ∇_i.
 5. The parameters are the lowest approximate solution Γᵀ □_ε (Y − ∇_NC)⁺, split into s and r.
 
-:func:`learn_parameters` does steps 3–5; threshold *search* (on validation accuracy) lives in the
-estimators, which call it once per distinct set of kept samples.
+:func:`learn_parameters` does steps 3–5 (for one rule set, or for many of the same shape at once);
+:func:`greedy_threshold_search` is Π-NeSy's search of one threshold per family on validation accuracy,
+which the estimators drive.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -105,56 +107,135 @@ class LearnedParameters:
         return int(self.kept.size)
 
 
-def learn_parameters(A: ArrayLike, Y: ArrayLike, threshold: float, *, distances: ArrayLike | None = None,
-                     tol: float = 1e-3, method: Method = "auto") -> LearnedParameters:
+def learn_parameters(A: ArrayLike, Y: ArrayLike, threshold: float | ArrayLike, *,
+                     distances: ArrayLike | None = None, tol: float = 1e-3,
+                     method: Method = "auto") -> LearnedParameters | list[LearnedParameters]:
     """Learn (s, r) from the samples whose ∇^(e) < threshold (steps 3–5 of the module docstring).
 
+    One rule set: ``A`` (B, K, 2n), ``Y`` (B, K), a float threshold. F rule sets of the same shape at
+    once (e.g. the pair rule sets of every Sudoku constraint): ``A`` (F, B, K, 2n), ``Y`` (F, B, K),
+    thresholds (F,) or a float; the samples a rule set does not keep enter its stacked system as neutral
+    rows (a = 1, y = 0), which change no ε-product and no other row's ∇, so padding with dropped
+    samples is harmless.
+
     Args:
-        A: Learning matrices (B, K, 2n) (see :meth:`RuleSet.learning_matrix`).
-        Y: Targets (B, K) (see :meth:`RuleSet.block_targets`).
+        A: Learning matrices (see :meth:`RuleSet.learning_matrix`).
+        Y: Targets (see :meth:`RuleSet.block_targets`).
         threshold: τ; samples with ∇^(e) < τ are kept.
-        distances: Precomputed ∇^(e) (B,), else computed here.
+        distances: Precomputed ∇^(e) ((B,) or (F, B)), else computed here.
         tol: ε-product tolerance of the Chebyshev approximations and of the solution (Π-NeSy uses 1e-3:
             values that close, relatively, count as equal); 0 gives the exact lowest solutions.
         method: ∇ kernel for the stacked system (``"auto"`` → fast).
 
+    Returns:
+        A :class:`LearnedParameters`, or a list of F of them for batched input.
+
     Raises:
         ShapeError: A and Y do not match or A has an odd number of columns.
-        PossibilisticError: no sample is below the threshold.
+        PossibilisticError: no sample is below the threshold (of some rule set).
     """
     t0 = time.perf_counter()
     At = as_tensor(A, "A", min_dim=3)
     Yt = as_tensor(Y, "Y", dtype=At.dtype, device=At.device)
-    if Yt.shape != At.shape[:2]:
+    if Yt.shape != At.shape[:-1]:
         raise ShapeError(f"Y has shape {tuple(Yt.shape)} but A has shape {tuple(At.shape)}; expected Y of "
-                         f"shape {tuple(At.shape[:2])}")
+                         f"shape {tuple(At.shape[:-1])}")
     if At.shape[-1] % 2:
         raise ShapeError(f"A has {At.shape[-1]} columns; a learning system has 2 per rule (s_i, r_i)")
-    d = sample_distances(At, Yt) if distances is None else as_tensor(distances, "distances", dtype=At.dtype,
-                                                                      device=At.device)
-    if d.shape != At.shape[:1]:
-        raise ShapeError(f"distances has shape {tuple(d.shape)}; expected ({At.shape[0]},)")
-    keep = d < threshold
-    kept = torch.nonzero(keep).reshape(-1)
-    if kept.numel() == 0:
-        raise PossibilisticError(f"no sample has a Chebyshev distance below the threshold {threshold:.6g} "
-                                 f"(smallest is {float(d.min()):.6g}); use a larger threshold")
-    Ak, Yk, dk = At[kept], Yt[kept], d[kept]
+    if At.dim() > 4:
+        raise ShapeError(f"A has shape {tuple(At.shape)}; expected (B, K, 2n) or (F, B, K, 2n)")
+    single = At.dim() == 3
+    if single:
+        At, Yt = At.unsqueeze(0), Yt.unsqueeze(0)
+    f_count = At.shape[0]
+    if distances is None:
+        d = sample_distances(At, Yt)
+    else:
+        d = as_tensor(distances, "distances", dtype=At.dtype, device=At.device)
+        if d.shape != (At.shape[1],) * single + At.shape[:2] * (not single):
+            raise ShapeError(f"distances has shape {tuple(d.shape)}; expected "
+                             f"{(At.shape[1],) if single else tuple(At.shape[:2])}")
+        d = d.reshape(At.shape[:2])
+    thr = torch.as_tensor(threshold, dtype=torch.float64).reshape(-1).expand(f_count)
+    keep = d < thr.to(d.dtype).unsqueeze(1)
+    counts = keep.sum(1)
+    if bool((counts == 0).any()):
+        f = int(torch.nonzero(counts == 0)[0])
+        raise PossibilisticError(f"no sample has a Chebyshev distance below the threshold {float(thr[f]):.6g} "
+                                 f"(smallest is {float(d[f].min()):.6g}); use a larger threshold")
+    if single:
+        # Only the kept samples (no padding).
+        kept_idx = torch.nonzero(keep[0]).reshape(-1)
+        Ak, Yk, dk, real = At[:, kept_idx], Yt[:, kept_idx], d[:, kept_idx], None
+    else:
+        Ak, Yk, dk, real = At, Yt, d, keep
     # Lowest Chebyshev approximation of each kept sample. Π-NeSy applies its ε tolerance here too; with
     # tol > 0 an approximation may miss consistency slightly, which the stacked ∇ below absorbs.
     Yhat = _minmax(Ak, _eps_product(Ak, (Yk - dk.unsqueeze(-1)).clamp_min(0), tol))
-    G = Ak.reshape(-1, Ak.shape[-1])
-    Ys = Yhat.reshape(-1)
-    if bool((_minmax(G, _eps_product(G, Ys, 0.0)) == Ys).all()):
-        # Consistent stacked system (the usual case): every ∇_i is 0, no need for the O(NM log N) kernel.
-        nabla_nc = 0.0
+    if real is not None:
+        Ak = torch.where(real[..., None, None], Ak, torch.ones((), dtype=Ak.dtype, device=Ak.device))
+        Yhat = torch.where(real[..., None], Yhat, torch.zeros((), dtype=Yhat.dtype, device=Yhat.device))
+    G = Ak.reshape(f_count, -1, Ak.shape[-1])
+    Ys = Yhat.reshape(f_count, -1)
+    if single and bool((_minmax(G, _eps_product(G, Ys, 0.0)) == Ys).all()):
+        # A consistent stacked system (the usual case for one rule set): every ∇_i is 0, no need for the
+        # O(NM log N) kernel. Batches of many rule sets rarely are all consistent: no test there.
+        nabla = torch.zeros(f_count, dtype=G.dtype, device=G.device)
     else:
         rows = chebyshev_rows(G, Ys, method="fast" if method == "auto" else method)
-        nc = rows < threshold
-        nabla_nc = float(rows[nc].max()) if bool(nc.any()) else 0.0
-    x = _eps_product(G, (Ys - nabla_nc).clamp_min(0), tol)
+        nc = rows < thr.to(rows.dtype).unsqueeze(1)
+        if real is not None:
+            nc &= real.repeat_interleave(Ak.shape[2], 1)
+        nabla = torch.where(nc, rows, torch.zeros((), dtype=rows.dtype, device=rows.device)).amax(1)
+    x = _eps_product(G, (Ys - nabla.unsqueeze(1)).clamp_min(0), tol)
     x_np = x.detach().cpu().numpy().astype(np.float64)
-    return LearnedParameters(
-        s=x_np[0::2].copy(), r=x_np[1::2].copy(), threshold=float(threshold),
-        kept=kept.cpu().numpy(), nabla_nc=nabla_nc, stacked_shape=(int(G.shape[0]), int(G.shape[1])),
-        seconds=time.perf_counter() - t0)
+    seconds = time.perf_counter() - t0
+    out = []
+    for f in range(f_count):
+        kept = (kept_idx if single else torch.nonzero(keep[f]).reshape(-1)).cpu().numpy()
+        out.append(LearnedParameters(
+            s=x_np[f, 0::2].copy(), r=x_np[f, 1::2].copy(), threshold=float(thr[f]), kept=kept,
+            nabla_nc=float(nabla[f]), stacked_shape=(int(G.shape[1]), int(G.shape[2])), seconds=seconds))
+    return out[0] if single else out
+
+
+SearchHistory = list[tuple[dict[str, float], float]]
+
+
+def greedy_threshold_search(evaluate: Callable[[dict[str, float]], float], start: Mapping[str, float],
+                            grid: ArrayLike, *, min_improvement: float = 0.01,
+                            stagnation: int = 1) -> tuple[dict[str, float], float, SearchHistory]:
+    """Π-NeSy's greedy threshold search over families of rule sets.
+
+    Start from ``start`` (each family's τ_min); for each family in turn try the larger grid values in
+    ascending order, accepting a move only when the score grows by more than ``min_improvement``,
+    and move to the next family after ``stagnation`` non-improving tries.
+
+    Args:
+        evaluate: Thresholds (family → τ) → validation score (higher is better).
+        start: Family → starting threshold, in search order.
+        grid: Candidate thresholds (see :func:`threshold_grid`).
+        min_improvement: Score gain needed to accept a move.
+        stagnation: Non-improving tries before the next family.
+
+    Returns:
+        ``(best thresholds, best score, history)``; history lists every configuration tried with its
+        score, the start first.
+    """
+    best = dict(start)
+    best_score = evaluate(dict(best))
+    history = [(dict(best), best_score)]
+    for fam in list(best):
+        misses = 0
+        for tau in (float(g) for g in np.asarray(grid) if g > start[fam]):
+            if misses >= stagnation:
+                break
+            trial = dict(best)
+            trial[fam] = tau
+            score = evaluate(dict(trial))
+            history.append((dict(trial), score))
+            if score > best_score + min_improvement:
+                best, best_score, misses = trial, score, 0
+            else:
+                misses += 1
+    return best, best_score, history

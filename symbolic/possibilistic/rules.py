@@ -20,7 +20,7 @@ whose premise v satisfies" non-empty, that block has possibility 1, whatever s a
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import product
 from typing import Any
@@ -97,6 +97,14 @@ class Rule:
         object.__setattr__(self, "s", float(s))
         object.__setattr__(self, "r", float(r))
         object.__setattr__(self, "name", name)
+
+    def _with(self, s: float, r: float) -> Rule:
+        """A copy with parameters s, r (already validated; faster than dataclasses.replace)."""
+        out = object.__new__(Rule)
+        out.__dict__.update(self.__dict__)
+        object.__setattr__(out, "s", s)
+        object.__setattr__(out, "r", r)
+        return out
 
     @property
     def label(self) -> str:
@@ -240,8 +248,15 @@ class RuleSet:
         if s_arr.shape != (self.n_rules,) or r_arr.shape != (self.n_rules,):
             raise ShapeError(f"rule set {self.name}: s and r need shape ({self.n_rules},), got "
                              f"{s_arr.shape} and {r_arr.shape}")
-        rules = [replace(rule, s=float(si), r=float(ri)) for rule, si, ri in zip(self.rules, s_arr, r_arr, strict=True)]
-        return RuleSet(self.output, self.domains, rules, self.name)
+        if not (((s_arr >= 0) & (s_arr <= 1)).all() and ((r_arr >= 0) & (r_arr <= 1)).all()):
+            raise RuleError(f"rule set {self.name}: parameters s, r must lie in [0, 1]")
+        rules = tuple(rule._with(float(si), float(ri)) for rule, si, ri in zip(self.rules, s_arr, r_arr, strict=True))
+        # Same rules but for s and r: skip the validation and share the derived structures (partition,
+        # masks, plans), which a cascade of hundreds of rule sets would otherwise rebuild after each fit.
+        out = object.__new__(RuleSet)
+        out.__dict__.update(self.__dict__)
+        object.__setattr__(out, "rules", rules)
+        return out
 
     def value_index(self, attribute: str, values: Iterable[Value]) -> np.ndarray:
         """Indices of ``values`` in ``attribute``'s domain.
@@ -265,36 +280,48 @@ class RuleSet:
 
     @cached_property
     def partition(self) -> Partition:
-        """The output partition Λ(n), built by successive intersection (empty blocks dropped)."""
+        """The output partition Λ(n), built by successive intersection (empty blocks dropped).
+
+        Splitting every block by Q_1, then Q_2, … (inside part first) leaves exactly the non-empty
+        sets of values with equal membership (u ∈ Q_1, …, u ∈ Q_n), ordered lexicographically with
+        "inside" before "outside"; that is what one sort of the membership rows computes.
+        """
         dom = self.output_domain
-        member = np.array([[v in rule.conclusion for rule in self.rules] for v in dom], dtype=bool)  # (D, n)
-        groups: list[np.ndarray] = [np.arange(len(dom))]
-        for i in range(self.n_rules):
-            nxt: list[np.ndarray] = []
-            for g in groups:
-                ins, outs = g[member[g, i]], g[~member[g, i]]
-                nxt.extend(part for part in (ins, outs) if part.size)
-            groups = nxt
-        inside = np.stack([member[g[0]] for g in groups])
-        value_block = np.empty(len(dom), dtype=np.int64)
-        for k, g in enumerate(groups):
-            value_block[g] = k
-        blocks = tuple(tuple(dom[v] for v in g) for g in groups)
+        index = self._index[self.output]
+        member = np.zeros((len(dom), self.n_rules), dtype=bool)                    # (D, n)
+        for i, rule in enumerate(self.rules):
+            member[[index[v] for v in rule.conclusion], i] = True
+        rows, value_block = np.unique(~member, axis=0, return_inverse=True)        # inside (False) first
+        value_block = value_block.reshape(-1).astype(np.int64)
+        inside = ~rows
+        order = np.argsort(value_block, kind="stable")                              # domain order in a block
+        starts = np.searchsorted(value_block[order], np.arange(len(rows)))
+        blocks = tuple(tuple(dom[v] for v in g) for g in np.split(order, starts[1:]))
         return Partition(blocks=blocks, inside=inside, value_block=value_block)
 
     @cached_property
-    def _masks(self) -> dict[str, tuple[torch.Tensor, list[tuple[int, int]]]]:
-        """Per attribute: condition masks (C_a, |D_a|) and (rule, condition slot) pairs."""
-        out: dict[str, tuple[list[np.ndarray], list[tuple[int, int]]]] = {}
+    def value_block_tensor(self) -> torch.Tensor:
+        """``partition.value_block`` as a (CPU) tensor: the block of each output value."""
+        return torch.as_tensor(self.partition.value_block)
+
+    @cached_property
+    def _masks(self) -> dict[str, _AttributeConditions]:
+        """Per premise attribute: its conditions' masks and how to compute their degrees fast."""
+        found: dict[str, tuple[list[np.ndarray], list[int]]] = {}
         for i, rule in enumerate(self.rules):
             for c in rule.premise:
-                masks, owners = out.setdefault(c.attribute, ([], []))
+                masks, owners = found.setdefault(c.attribute, ([], []))
                 idx = self._index[c.attribute]
                 m = np.zeros(len(self.domains[c.attribute]), dtype=bool)
                 m[[idx[v] for v in c.values]] = True
                 masks.append(m)
-                owners.append((i, len(owners)))
-        return {a: (torch.as_tensor(np.stack(ms)), own) for a, (ms, own) in out.items()}
+                owners.append(i)
+        return {a: _AttributeConditions.build(np.stack(ms), own, self.n_rules) for a, (ms, own) in found.items()}
+
+    @cached_property
+    def _single_condition_rules(self) -> bool:
+        """Every rule has a one-condition premise (no conjunction to combine)."""
+        return all(len(r.premise) == 1 for r in self.rules)
 
     # ------------------------------------------------------------------ computations
     def premise_degrees(self, possibilities: Mapping[str, ArrayLike], *, check: bool = True,
@@ -319,18 +346,45 @@ class RuleSet:
         first = next(iter(tensors.values()))
         b = first.shape[0]
         n = self.n_rules
+        conds = self._masks
+        if self._single_condition_rules:
+            # Each rule reads one attribute: its degrees are copied into the rule's column.
+            if len(conds) == 1:
+                (attr, ac), = conds.items()
+                lam, rho = ac.degrees(tensors[attr])
+                return (lam, rho) if ac.identity else (lam[:, ac.order], rho[:, ac.order])
+            lam = torch.empty(b, n, dtype=first.dtype, device=first.device)
+            rho = torch.empty(b, n, dtype=first.dtype, device=first.device)
+            for attr, ac in conds.items():
+                lam_c, rho_c = ac.degrees(tensors[attr])
+                rules = ac.rules.to(first.device)
+                lam[:, rules], rho[:, rules] = lam_c, rho_c
+            return lam, rho
         lam = torch.ones(b, n, dtype=first.dtype, device=first.device)
         rho = torch.zeros(b, n, dtype=first.dtype, device=first.device)
-        zero = torch.zeros((), dtype=first.dtype, device=first.device)
-        for attr, (masks, owners) in self._masks.items():
-            pi = tensors[attr]
-            m = masks.to(pi.device)
-            lam_c = torch.where(m, pi.unsqueeze(1), zero).amax(-1)       # (B, C_a)
-            rho_c = torch.where(~m, pi.unsqueeze(1), zero).amax(-1)
-            rule_idx = torch.tensor([o[0] for o in owners], device=pi.device)
-            lam.scatter_reduce_(1, rule_idx.expand(b, -1), lam_c, reduce="amin")
-            rho.scatter_reduce_(1, rule_idx.expand(b, -1), rho_c, reduce="amax")
+        for attrs, ac in self._conjunct_groups:
+            if len(attrs) == 1:
+                lam_c, rho_c = ac.degrees(tensors[attrs[0]])
+            else:
+                # Attributes with the same conditions for the same rules (Sudoku's validity rule: 810 pairs
+                # that must all differ): their degrees in one batch, the conjunction's min/max over them.
+                stacked = torch.stack([tensors[a] for a in attrs], 1)                  # (B, A, D)
+                lam_a, rho_a = ac.degrees(stacked.reshape(-1, stacked.shape[-1]))
+                lam_c = lam_a.reshape(b, len(attrs), -1).amin(1)
+                rho_c = rho_a.reshape(b, len(attrs), -1).amax(1)
+            rules = ac.rules.to(first.device).expand(b, -1)
+            lam.scatter_reduce_(1, rules, lam_c, reduce="amin")
+            rho.scatter_reduce_(1, rules, rho_c, reduce="amax")
         return lam, rho
+
+    @cached_property
+    def _conjunct_groups(self) -> list[tuple[tuple[str, ...], _AttributeConditions]]:
+        """Attributes grouped by identical conditions (same masks, same rules), for conjunctive premises."""
+        groups: dict[tuple, list[str]] = {}
+        for attr, ac in self._masks.items():
+            key = (ac.masks.shape, ac.masks.numpy().tobytes(), tuple(ac.rules.tolist()))
+            groups.setdefault(key, []).append(attr)
+        return [(tuple(attrs), self._masks[attrs[0]]) for attrs in groups.values()]
 
     def _inputs(self, possibilities: Mapping[str, ArrayLike], *, check: bool, dtype: torch.dtype | None,
                 device: torch.device | str | None) -> dict[str, torch.Tensor]:
@@ -399,16 +453,84 @@ class RuleSet:
         return self._min_terms(torch.maximum(s_t, lam), torch.maximum(r_t, rho))
 
     def _min_terms(self, t_in: torch.Tensor, t_out: torch.Tensor) -> torch.Tensor:
-        """min_i (t_in[:, i] if block ⊆ Q_i else t_out[:, i]) for every block, (B, n) → (B, K), B-chunked."""
-        inside = torch.as_tensor(self.partition.inside, device=t_in.device)     # (K, n)
-        b, k, n = t_in.shape[0], inside.shape[0], self.n_rules
-        out = torch.empty(b, k, dtype=t_in.dtype, device=t_in.device)
-        step = max(1, (1 << 22) // max(1, k * n))
+        """min_i (t_in[:, i] if block ⊆ Q_i else t_out[:, i]) for every block, (B, n) → (B, K), B-chunked.
+
+        With rules about different attributes (see :attr:`_min_plan`) the min is taken per group of
+        rules over the group's distinct inside-patterns and gathered to the blocks: for MNIST-Add's
+        pair tuples that is 10 patterns per digit instead of 200 blocks, with the same result (a min
+        does not depend on the order it is taken in).
+        """
+        b, k = t_in.shape[0], len(self.partition)
+        plan, width, inside_t = self._min_plan, self._min_width, self._inside_tensor
+        dev = t_in.device
+        if dev.type != "cpu":
+            plan = [(c.to(dev), p.to(dev), bp.to(dev)) for c, p, bp in plan]
+            inside_t = inside_t.to(dev)
+        step = max(1, (1 << 22) // max(1, width))
+        if b <= step:  # the usual case: no chunk loop, no copy into a preallocated output
+            return self._min_block(plan, inside_t, t_in, t_out)
+        out = torch.empty(b, k, dtype=t_in.dtype, device=dev)
         for b0 in range(0, b, step):
-            b1 = min(b, b0 + step)
-            terms = torch.where(inside, t_in[b0:b1].unsqueeze(1), t_out[b0:b1].unsqueeze(1))
-            out[b0:b1] = terms.amin(-1)
+            out[b0:b0 + step] = self._min_block(plan, inside_t, t_in[b0:b0 + step], t_out[b0:b0 + step])
         return out
+
+    @staticmethod
+    def _min_block(plan: list, inside: torch.Tensor, t_in: torch.Tensor, t_out: torch.Tensor) -> torch.Tensor:
+        if not plan:
+            return torch.where(inside, t_in.unsqueeze(1), t_out.unsqueeze(1)).amin(-1)
+        acc = None
+        for cols, patterns, block_pattern in plan:
+            f = torch.where(patterns, t_in[:, cols].unsqueeze(1), t_out[:, cols].unsqueeze(1)).amin(-1)
+            f = f[:, block_pattern]
+            acc = f if acc is None else torch.minimum(acc, f)
+        assert acc is not None
+        return acc
+
+    @cached_property
+    def _inside_tensor(self) -> torch.Tensor:
+        return torch.as_tensor(self.partition.inside)
+
+    @cached_property
+    def _min_width(self) -> int:
+        """Elements per sample of the min–max product (grouped or dense), for chunking."""
+        plan = self._min_plan
+        return sum(int(p.shape[0]) * len(c) for c, p, _ in plan) if plan else len(self.partition) * self.n_rules
+
+    @cached_property
+    def _min_plan(self) -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+        """Rules grouped by premise attributes, with each group's distinct inside-patterns; [] = dense.
+
+        Per group: rule indices (g,), distinct patterns (P, g) and the pattern of each block (K,). Used
+        only when it is less work than the dense (K, n) product.
+        """
+        keys: dict[frozenset, list[int]] = {}
+        for i, rule in enumerate(self.rules):
+            keys.setdefault(frozenset(c.attribute for c in rule.premise), []).append(i)
+        if len(keys) < 2:
+            return []
+        inside = torch.as_tensor(self.partition.inside)
+        plan = []
+        for idx in keys.values():
+            cols = torch.tensor(idx, dtype=torch.long)
+            patterns, block_pattern = torch.unique(inside[:, cols], dim=0, return_inverse=True)
+            plan.append((cols, patterns, block_pattern))
+        k = inside.shape[0]
+        if sum(int(p.shape[0]) * len(c) + k for c, p, _ in plan) >= k * self.n_rules:
+            return []
+        return plan
+
+    @cached_property
+    def structure(self) -> tuple:
+        """What the computations depend on, with attribute names replaced by their position.
+
+        Rule sets with equal structures (e.g. the pair rule sets of every Sudoku constraint) compute
+        alike on their own inputs, so a cascade can learn and infer them as one batch.
+        """
+        attrs = self.input_attributes
+        rules = tuple((tuple(sorted((attrs.index(c.attribute), tuple(sorted(self.value_index(c.attribute, c.values))))
+                                    for c in rule.premise)),
+                       tuple(sorted(self.value_index(self.output, rule.conclusion)))) for rule in self.rules)
+        return (tuple(len(self.domains[a]) for a in attrs), len(self.output_domain), rules)
 
     def one_hot_distances(self, lam: torch.Tensor, rho: torch.Tensor, labels: ArrayLike) -> torch.Tensor:
         """Chebyshev distance ∇^(e) of each sample's learning system, without building the systems.
@@ -447,7 +569,7 @@ class RuleSet:
         """
         lam, rho = self.premise_degrees(possibilities, check=check)
         blocks = self.infer_blocks(lam, rho, s, r)
-        return blocks[:, torch.as_tensor(self.partition.value_block, device=blocks.device)]
+        return blocks[:, self.value_block_tensor.to(blocks.device)]
 
     def guarantees_normalization(self, possibilities: Mapping[str, ArrayLike]) -> np.ndarray:
         """Per sample, whether the sufficient condition for a normalized output holds (module docstring).
@@ -468,3 +590,64 @@ class RuleSet:
                     out[n_idx] = True
                     break
         return out
+
+
+@dataclass(frozen=True)
+class _AttributeConditions:
+    """The conditions on one attribute: masks (C, D), owning rules (C,), and a fast path for their degrees.
+
+    Degrees are maxima over value sets, so every path gives the same numbers: ``single`` (one
+    condition: two index maxima), ``disjoint`` (conditions share no value: one segment max per
+    condition plus one for the values in none, then ρ_c = the largest other segment, read off the top
+    two), else the dense masked max over (B, C, D).
+    """
+
+    masks: torch.Tensor
+    rules: torch.Tensor
+    order: torch.Tensor
+    identity: bool
+    kind: str
+    inside: torch.Tensor
+    outside: torch.Tensor
+    segment: torch.Tensor
+    positions: torch.Tensor
+
+    @staticmethod
+    def build(masks: np.ndarray, owners: list[int], n_rules: int) -> _AttributeConditions:
+        c, d = masks.shape
+        rules = torch.as_tensor(owners, dtype=torch.long)
+        # Column order that puts condition c at its rule's position (only when rules map 1:1 to conditions).
+        order = torch.argsort(rules) if c == n_rules else rules
+        identity = bool(c == n_rules and torch.equal(rules, torch.arange(c)))
+        empty = torch.empty(0, dtype=torch.long)
+        if c == 1:
+            kind = "single"
+            inside, outside, segment = (torch.as_tensor(np.flatnonzero(masks[0])),
+                                        torch.as_tensor(np.flatnonzero(~masks[0])), empty)
+        elif (masks.sum(0) <= 1).all():
+            kind = "disjoint"
+            seg = np.where(masks.any(0), masks.argmax(0), c)
+            inside, outside, segment = empty, empty, torch.as_tensor(seg, dtype=torch.long)
+        else:
+            kind, inside, outside, segment = "dense", empty, empty, empty
+        return _AttributeConditions(torch.as_tensor(masks), rules, order, identity, kind, inside, outside, segment,
+                                    torch.arange(c))
+
+    def degrees(self, pi: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(λ_c, ρ_c) of every condition, (B, C), for possibility distributions pi (B, D)."""
+        dev, b = pi.device, pi.shape[0]
+        zero = torch.zeros((), dtype=pi.dtype, device=dev)
+        if self.kind == "single":
+            lam = pi[:, self.inside.to(dev)].amax(-1, keepdim=True) if self.inside.numel() else zero.expand(b, 1)
+            rho = pi[:, self.outside.to(dev)].amax(-1, keepdim=True) if self.outside.numel() else zero.expand(b, 1)
+            return lam, rho
+        if self.kind == "disjoint":
+            c = self.masks.shape[0]
+            g = torch.zeros(b, c + 1, dtype=pi.dtype, device=dev)   # possibilities are >= 0
+            g.scatter_reduce_(1, self.segment.to(dev).expand(b, -1), pi, reduce="amax", include_self=True)
+            top = torch.topk(g, 2, dim=1)
+            first, second = top.values[:, :1], top.values[:, 1:]
+            rho = torch.where(self.positions.to(dev) == top.indices[:, :1], second, first)
+            return g[:, :c], rho
+        m = self.masks.to(dev)
+        return (torch.where(m, pi.unsqueeze(1), zero).amax(-1), torch.where(~m, pi.unsqueeze(1), zero).amax(-1))

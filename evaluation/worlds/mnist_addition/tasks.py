@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from symbolic.possibilistic.rulebases.mnist_add import sum_digits
+from symbolic.possibilistic.rulebases import sum_digits
 
 VALID_K = (1, 2, 4, 15, 100)
 

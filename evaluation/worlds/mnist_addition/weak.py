@@ -16,8 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from symbolic.possibilistic import transforms
-from symbolic.possibilistic.rulebases.learning import single_thread
+from symbolic.possibilistic import torch_threads, transforms
 from symbolic.possibilistic.sum_abduction import abduce, max_marginals
 
 
@@ -68,7 +67,7 @@ def train_from_sums(model: nn.Module, images: np.ndarray, index: np.ndarray, sum
     """
     if epochs < 1:
         raise ValueError(f"epochs must be >= 1, got {epochs}")
-    with single_thread():
+    with torch_threads(1):
         return _train(model, images, index, sums, transform, epochs, images_per_batch, lr, seed, true_labels,
                       time_budget, soft_epochs)
 

@@ -1,13 +1,12 @@
-"""The rule bases of the Π-NeSy paper, as data, with batched learned cascades.
+"""The rule bases of the Π-NeSy paper, written as data for the engine's classes, and their cascades.
 
-- :mod:`.spec`: rules, rule sets and output partitions as plain data.
-- :mod:`.learning`: premise degrees, min–max inference and rule-parameter learning, batched.
 - :mod:`.mnist_add`: MNIST-Add-k (pair tuples, carries, output digits) and :class:`AdditionCascade`.
-- :mod:`.sudoku`: visual Sudoku (pairwise-difference rules) and :class:`SudokuCascade`.
+- :mod:`.sudoku`: visual Sudoku (pairwise-difference rules, one validity rule) and :class:`SudokuCascade`.
+
+Both cascades are :class:`~symbolic.possibilistic.CascadeEstimator` on these rule sets, with array inputs.
 """
 
 from symbolic.possibilistic.rulebases.mnist_add import AdditionCascade, mnist_add_rule_base, sum_digits
-from symbolic.possibilistic.rulebases.spec import Partition, Rule, RuleSetSpec, build_partition
+from symbolic.possibilistic.rulebases.sudoku import SudokuCascade, sudoku_rule_base
 
-__all__ = ["AdditionCascade", "Partition", "Rule", "RuleSetSpec", "build_partition", "mnist_add_rule_base",
-           "sum_digits"]
+__all__ = ["AdditionCascade", "SudokuCascade", "mnist_add_rule_base", "sudoku_rule_base", "sum_digits"]

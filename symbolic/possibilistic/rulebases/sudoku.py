@@ -1,34 +1,27 @@
-r"""Visual Sudoku classification: the Π-NeSy pairwise-difference rule base and its learned cascade.
+r"""Visual Sudoku classification: the Π-NeSy pairwise-difference rule base as data, and its cascade.
 
 The constraint set F holds every unordered pair of cells f = (i, j, i', j') sharing a row, a column or
 a box (56 pairs at 4×4, 810 at 9×9). Per pair, a first-level rule set with output b_f ∈ [size]² and
 2·size rules "if a_{i,j} = d then b_f has first component d", "if a_{i',j'} = d then b_f has second
 component d". One second-level rule with a conjunctive premise: "if every b_f ∈ {(x, y) : x ≠ y} then
-c = 1" (λ = min_f Π_f(x ≠ y), ρ = max_f Π_f(x = y)). Every first-level set has its own (s, r).
-Cell digits are 0..size−1.
+c = 1" (λ = min_f Π_f(x ≠ y), ρ = max_f Π_f(x = y)). Every first-level set has its own (s, r); the
+pair sets share the threshold family ``pairs``, the validity rule is family ``validity``. Cell digits
+are 0..size−1. The pair rule sets have one structure, so the cascade learns them as one batch.
 """
 
 from __future__ import annotations
 
 import math
-import time
-from dataclasses import dataclass, field
+from functools import lru_cache
 
-import torch
+import numpy as np
 
-from symbolic.possibilistic import transforms
-from symbolic.possibilistic.rulebases.learning import (
-    certain_rules,
-    decide,
-    example_distances,
-    infer,
-    learn_parameters,
-    learn_parameters_batched,
-    min_threshold,
-    single_thread,
-    threshold_grid,
-)
-from symbolic.possibilistic.rulebases.spec import Rule, RuleSetSpec
+from symbolic.possibilistic._tensor import ArrayLike
+from symbolic.possibilistic.errors import ShapeError
+from symbolic.possibilistic.estimators import CascadeEstimator, Stage
+from symbolic.possibilistic.rules import Condition, Rule, RuleSet
+
+FAMILIES = ("pairs", "validity")
 
 
 def sudoku_constraints(size: int) -> list[tuple[int, int, int, int]]:
@@ -45,248 +38,154 @@ def sudoku_constraints(size: int) -> list[tuple[int, int, int, int]]:
     return out
 
 
-def pair_rules(size: int, f: tuple[int, int, int, int]) -> RuleSetSpec:
+@lru_cache(maxsize=4)
+def _pairs(size: int) -> tuple[tuple[int, int], ...]:
+    return tuple((x, y) for x in range(size) for y in range(size))
+
+
+@lru_cache(maxsize=4)
+def _components(size: int) -> tuple[tuple[frozenset, frozenset], ...]:
+    """Per digit d, the pairs with first component d and those with second component d (shared by all f)."""
+    dom = _pairs(size)
+    return tuple((frozenset(t for t in dom if t[0] == d), frozenset(t for t in dom if t[1] == d))
+                 for d in range(size))
+
+
+def pair_rules(size: int, f: tuple[int, int, int, int]) -> RuleSet:
     """First-level rule set of the pair f: b_f = (digit of cell (i, j), digit of cell (i', j'))."""
     i, j, ip, jp = f
-    dom = tuple((x, y) for x in range(size) for y in range(size))
-    digits = tuple(range(size))
+    dom, digits = _pairs(size), tuple(range(size))
     first, second, out = f"a_{i}_{j}", f"a_{ip}_{jp}", f"b_{i}_{j}_{ip}_{jp}"
     rules = []
-    for d in digits:
-        rules.append(Rule(first, (d,), out, tuple(t for t in dom if t[0] == d)))
-        rules.append(Rule(second, (d,), out, tuple(t for t in dom if t[1] == d)))
-    return RuleSetSpec(out, "pairs", dom, {first: digits, second: digits}, tuple(rules))
+    for d, (with_first, with_second) in zip(digits, _components(size), strict=True):
+        rules.append(Rule(Condition(first, d), with_first, name=f"{first}={d}"))
+        rules.append(Rule(Condition(second, d), with_second, name=f"{second}={d}"))
+    return RuleSet(out, {out: dom, first: digits, second: digits}, rules, name=out)
 
 
-def validity_rule(size: int) -> RuleSetSpec:
-    """Second-level rule set, shown with one b_f premise (the conjunction over F is taken in code)."""
-    dom = tuple((x, y) for x in range(size) for y in range(size))
-    diff = tuple(t for t in dom if t[0] != t[1])
-    return RuleSetSpec("c", "validity", (1, 0), {"b_f": dom}, (Rule("b_f", diff, "c", (1,)),))
+def validity_rules(size: int) -> RuleSet:
+    """Second-level rule set: "if every constrained pair differs then c = 1"; c's domain is (1, 0)."""
+    dom = _pairs(size)
+    diff = [t for t in dom if t[0] != t[1]]
+    outs = [f"b_{i}_{j}_{ip}_{jp}" for i, j, ip, jp in sudoku_constraints(size)]
+    rule = Rule([Condition(b, diff) for b in outs], 1, name="every constrained pair of cells differs")
+    return RuleSet("c", {"c": (1, 0), **dict.fromkeys(outs, dom)}, [rule], name="validity")
 
 
-@dataclass
-class SudokuFitReport:
-    """What :meth:`SudokuCascade.fit` did (thresholds, validation accuracy, kept examples, time)."""
-
-    thresholds: dict[str, float]
-    min_thresholds: dict[str, float]
-    valid_accuracy: float
-    search: list[dict] = field(default_factory=list)
-    kept_pairs_min: int = 0
-    kept_pairs_max: int = 0
-    kept_validity: int = 0
-    seconds: float = 0.0
+@lru_cache(maxsize=4)
+def sudoku_rule_base(size: int) -> tuple[Stage, ...]:
+    """The pair rule sets (family ``pairs``) then the validity rule set (family ``validity``)."""
+    return tuple([Stage(pair_rules(size, f), FAMILIES[0]) for f in sudoku_constraints(size)]
+                 + [Stage(validity_rules(size), FAMILIES[1])])
 
 
-class SudokuCascade:
-    """The Π-NeSy cascade for visual Sudoku classification, batched over puzzles and pairs.
+class SudokuCascade(CascadeEstimator):
+    """The Π-NeSy cascade for visual Sudoku: :class:`CascadeEstimator` on :func:`sudoku_rule_base`.
 
     Args:
         size: 4 or 9.
-        transform: ``antipignistic`` or ``minimum_specificity``.
-        learn: Learn the rule parameters (False: certain rules).
-        search: Greedy threshold search on validation puzzles.
-        grid_size, grid_exponent, min_improvement, stagnation: As in :class:`AdditionCascade`.
+        transform, ties, inputs, threshold, learn, search, grid_size, grid_exponent, epsilon, tol,
+        min_improvement, stagnation, dtype, device, n_threads: As in :class:`CascadeEstimator`
+            (``min_improvement`` defaults to 1e-4).
 
-    Inputs: cell probabilities (N, size, size, size) (last axis: digits 0..size−1).
+    Inputs: ``X`` cell probabilities (N, size, size, size) (last axis: digits 0..size−1); ``y`` puzzle
+    validity (N,), 1 valid / 0 invalid; :meth:`fit` also needs the cells' digits (the pair rule sets'
+    targets).
     """
 
-    def __init__(self, size: int, transform: str = "antipignistic", *, learn: bool = True, search: bool = True,
-                 grid_size: int = 30, grid_exponent: float = 5.0, min_improvement: float = 1e-4,
-                 stagnation: int = 1, pair_chunk: int = 64) -> None:
+    targets = None  # the validity c
+
+    def __init__(self, size: int = 4, *, transform: str = "antipignistic", ties: str = "order",
+                 inputs: str = "probabilities", threshold: float | dict[str, float] | None = None,
+                 learn: bool = True, search: bool = True, grid_size: int = 30, grid_exponent: float = 5.0,
+                 epsilon: float = 1e-3, tol: float = 1e-3, min_improvement: float = 1e-4, stagnation: int = 1,
+                 dtype: str = "float32", device: str = "cpu", n_threads: int | None = 1):
         self.size = size
-        self.constraints = sudoku_constraints(size)
-        if transform not in transforms.TRANSFORMS:
-            raise ValueError(f"unknown transform {transform!r}; valid: {', '.join(transforms.TRANSFORMS)}")
-        self.transform, self.learn, self.search = transform, learn, search
-        self.grid = threshold_grid(grid_size, grid_exponent)
-        self.min_improvement, self.stagnation, self.pair_chunk = min_improvement, stagnation, pair_chunk
-        spec = pair_rules(size, self.constraints[0])
-        part = spec.partition()
-        self._inside = torch.as_tensor(part.inside)
-        self._value_block = torch.as_tensor(part.value_block)
-        self._groups = (tuple(range(0, 2 * size, 2)), tuple(range(1, 2 * size, 2)))
-        cells = torch.tensor([(i * size + j, ip * size + jp) for i, j, ip, jp in self.constraints])
-        self._cell1, self._cell2 = cells[:, 0], cells[:, 1]
-        d = torch.arange(size)
-        self._diff = (d.view(-1, 1) != d.view(1, -1)).reshape(-1)        # over values (x, y)
-        self._vinside = torch.tensor([[True], [False]])                   # blocks {1}, {0}
+        self.transform = transform
+        self.ties = ties
+        self.inputs = inputs
+        self.threshold = threshold
+        self.learn = learn
+        self.search = search
+        self.grid_size = grid_size
+        self.grid_exponent = grid_exponent
+        self.epsilon = epsilon
+        self.tol = tol
+        self.min_improvement = min_improvement
+        self.stagnation = stagnation
+        self.dtype = dtype
+        self.device = device
+        self.n_threads = n_threads
 
-    # ------------------------------------------------------------------ helpers
+    def _stage_list(self) -> tuple[Stage, ...]:
+        return sudoku_rule_base(self.size)
 
-    def _poss(self, probs) -> torch.Tensor:
-        t = torch.as_tensor(probs, dtype=torch.float32)
+    def _inputs_of(self, X: ArrayLike) -> dict[str, ArrayLike]:
         s = self.size
-        if t.dim() != 4 or t.shape[1:] != (s, s, s):
-            raise ValueError(f"cell probabilities must have shape (N, {s}, {s}, {s}), got {tuple(t.shape)}")
-        return transforms.to_possibility(t.reshape(t.shape[0], s * s, s), self.transform)
+        shape = tuple(getattr(X, "shape", np.shape(X)))
+        if len(shape) != 4 or shape[1:] != (s, s, s):
+            raise ShapeError(f"X must have shape (n_samples, {s}, {s}, {s}), got {shape}")
+        return {f"a_{i}_{j}": X[:, i, j] for i in range(s) for j in range(s)}
 
-    def _pair_degrees(self, pi: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """λ, ρ of the 2·size rules of every pair: (N, F, 2·size), rules ordered a-d, b-d, …"""
-        top2 = torch.topk(pi, 2, dim=-1)
-        arg = top2.indices[..., :1]
-        rho_cell = torch.where(torch.arange(self.size) == arg, top2.values[..., 1:], top2.values[..., :1])
-        l1, l2 = pi[:, self._cell1], pi[:, self._cell2]
-        r1, r2 = rho_cell[:, self._cell1], rho_cell[:, self._cell2]
-        lam = torch.stack([l1, l2], -1).flatten(-2)
-        rho = torch.stack([r1, r2], -1).flatten(-2)
-        return lam, rho
+    def _labels_of(self, y: ArrayLike, cells: ArrayLike | None, n: int) -> dict[str, list]:
+        v = np.asarray(y).reshape(-1)
+        if v.shape != (n,) or not np.isin(v, (0, 1)).all():
+            raise ShapeError(f"y must be 0/1 validity labels of shape ({n},), got shape {v.shape}")
+        labels: dict[str, list] = {"c": v.tolist()}
+        if cells is not None:
+            c = np.asarray(cells)
+            if c.shape != (n, self.size, self.size):
+                raise ShapeError(f"cells must have shape ({n}, {self.size}, {self.size}), got {c.shape}")
+            for i, j, ip, jp in sudoku_constraints(self.size):
+                labels[f"b_{i}_{j}_{ip}_{jp}"] = list(zip(c[:, i, j].tolist(), c[:, ip, jp].tolist(), strict=True))
+        return labels
 
-    def _targets(self, cells) -> torch.Tensor:
-        c = torch.as_tensor(cells, dtype=torch.long).reshape(len(cells), -1)
-        vals = c[:, self._cell1] * self.size + c[:, self._cell2]         # (N, F) value index of (x, y)
-        return self._value_block[vals]
-
-    def _validity_degrees(self, out_pairs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        vals = out_pairs[..., self._value_block]                          # (N, F, size²) over values
-        zero = torch.zeros((), dtype=vals.dtype)
-        lam_f = torch.where(self._diff, vals, zero).amax(-1)
-        rho_f = torch.where(~self._diff, vals, zero).amax(-1)
-        return lam_f.amin(-1, keepdim=True), rho_f.amax(-1, keepdim=True)  # conjunction over F
-
-    def _pair_outputs(self, lam, rho, s, r) -> torch.Tensor:
-        return infer(lam, rho, s, r, self._inside, self._groups)        # (N, F, K)
-
-    # ------------------------------------------------------------------ learning
-
-    def _learn_pairs(self, lam, rho, target, tau: float) -> tuple[torch.Tensor, torch.Tensor, list[int], float]:
-        """Learn every pair's (s, r) at threshold τ (each pair falls back to its own minimum)."""
-        f_count = lam.shape[1]
-        s_all = torch.zeros(f_count, lam.shape[2])
-        r_all = torch.zeros_like(s_all)
-        kept: list[int] = []
-        mins = torch.tensor([min_threshold(self._dists[:, f], self.grid) for f in range(f_count)])
-        thr = torch.clamp(mins, min=tau).to(lam.dtype)
-        for f0 in range(0, f_count, self.pair_chunk):
-            f1 = min(f_count, f0 + self.pair_chunk)
-            s, r, k = learn_parameters_batched(lam[:, f0:f1].transpose(0, 1), rho[:, f0:f1].transpose(0, 1),
-                                               self._inside, target[:, f0:f1].T, self._dists[:, f0:f1].T,
-                                               thr[f0:f1], self._groups)
-            s_all[f0:f1], r_all[f0:f1] = s, r
-            kept += k.tolist()
-        return s_all, r_all, kept, float(mins.max())
-
-    def fit(self, probs, cells, labels, valid: tuple | None = None) -> SudokuCascade:
-        """Learn the rule parameters.
+    def fit(self, X: ArrayLike, y: ArrayLike, X_valid: ArrayLike | None = None,  # type: ignore[override]
+            y_valid: ArrayLike | None = None, *, cells: ArrayLike) -> SudokuCascade:
+        """Learn the rule parameters; with validation data, search the two family thresholds.
 
         Args:
-            probs: Cell probabilities (N, size, size, size).
-            cells: True cell digits (N, size, size) (targets of the first-level rule sets).
-            labels: 1 valid / 0 invalid per puzzle (N,).
-            valid: ``(probs, labels)`` of validation puzzles for the threshold search.
+            X: Cell probabilities (N, size, size, size).
+            y: Validity (N,), 1 valid / 0 invalid.
+            X_valid, y_valid: Validation puzzles (threshold search).
+            cells: The training cells' digits (N, size, size).
+
+        Returns:
+            self.
         """
-        with single_thread():
-            return self._fit(probs, cells, labels, valid)
-
-    def _fit(self, probs, cells, labels, valid: tuple | None = None) -> SudokuCascade:
-        start = time.perf_counter()
-        pi = self._poss(probs)
-        lab = torch.as_tensor(labels, dtype=torch.long)
-        if lab.shape != (pi.shape[0],) or bool(((lab != 0) & (lab != 1)).any()):
-            raise ValueError(f"labels must be 0/1 of shape ({pi.shape[0]},), got shape {tuple(lab.shape)}")
-        lam, rho = self._pair_degrees(pi)
-        target = self._targets(cells)
-        n_rules = lam.shape[2]
-        self._dists = example_distances(lam.reshape(-1, n_rules), rho.reshape(-1, n_rules), self._inside,
-                                        target.reshape(-1), self._groups).reshape(target.shape)   # (N, F)
-        v_target = torch.where(lab == 1, 0, 1)                            # block 0 = {1}, block 1 = {0}
-        cache: dict[float, tuple] = {}
-
-        def fit_pairs(tau: float):
-            if tau not in cache:
-                cache[tau] = self._learn_pairs(lam, rho, target, tau) if self.learn else None
-            return cache[tau]
-
-        def fit_with(th: tuple[float, float]):
-            if not self.learn:
-                n = 2 * self.size
-                self.s_ = torch.zeros(len(self.constraints), n)
-                self.r_ = torch.zeros_like(self.s_)
-                self.v_ = certain_rules(1)
-                return [0], 0.0, 0.0
-            s, r, kept, mins1 = fit_pairs(th[0])
-            out = self._pair_outputs(lam, rho, s, r)
-            lv, rv = self._validity_degrees(out)
-            dv = example_distances(lv, rv, self._vinside, v_target)
-            mins2 = min_threshold(dv, self.grid)
-            self.s_, self.r_ = s, r
-            self.v_ = learn_parameters(lv, rv, self._vinside, v_target, dv, max(th[1], mins2))
-            return kept, mins1, mins2
-
-        # The pairs' minimal thresholds come from their distances alone; the validity rule's needs the
-        # pairs learned at the family minimum (where the search starts anyway).
-        m1 = max(min_threshold(self._dists[:, f], self.grid) for f in range(self._dists.shape[1]))
-        kept, _, m2 = fit_with((m1, 0.0))
-        mins = [m1, m2]
-        best = (m1, m2)
-        log = []
-        acc = float("nan")
-        if self.learn and valid is not None:
-            fit_with(best)
-            acc = self.score(*valid)
-            log.append({"thresholds": list(best), "valid_accuracy": acc, "accepted": True})
-            if self.search:
-                for fam in range(2):
-                    stale = 0
-                    for tau in self.grid[self.grid > mins[fam]]:
-                        if stale >= self.stagnation:
-                            break
-                        trial = list(best)
-                        trial[fam] = float(tau)
-                        fit_with((trial[0], trial[1]))
-                        a = self.score(*valid)
-                        ok = a > acc + self.min_improvement
-                        log.append({"thresholds": trial, "valid_accuracy": a, "accepted": ok})
-                        if ok:
-                            best, acc, stale = (trial[0], trial[1]), a, 0
-                        else:
-                            stale += 1
-        elif valid is not None:
-            acc = self.score(*valid)
-        kept, _, _ = fit_with(best)
-        self.report_ = SudokuFitReport(thresholds={"pairs": best[0], "validity": best[1]},
-                                       min_thresholds={"pairs": mins[0], "validity": mins[1]},
-                                       valid_accuracy=acc, search=log, kept_pairs_min=min(kept),
-                                       kept_pairs_max=max(kept), kept_validity=self.v_.kept,
-                                       seconds=time.perf_counter() - start)
-        del self._dists
+        valid = (None, None) if X_valid is None or y_valid is None else (
+            self._inputs_of(X_valid), self._labels_of(y_valid, None, len(X_valid)))
+        super().fit(self._inputs_of(X), self._labels_of(y, cells, len(X)), *valid)
         return self
 
-    # ------------------------------------------------------------------ inference
-
-    def predict_possibility(self, probs) -> torch.Tensor:
+    def predict_possibility(self, X: ArrayLike) -> np.ndarray:  # type: ignore[override]
         """Possibility of (valid, invalid) per puzzle, (N, 2)."""
-        if not hasattr(self, "v_"):
-            raise AttributeError("SudokuCascade is not fitted; call fit() first")
-        pi = self._poss(probs)
-        lam, rho = self._pair_degrees(pi)
-        outs = []
-        for f0 in range(0, lam.shape[1], self.pair_chunk):
-            f1 = f0 + self.pair_chunk
-            outs.append(self._validity_degrees(self._pair_outputs(lam[:, f0:f1], rho[:, f0:f1],
-                                                                  self.s_[f0:f1], self.r_[f0:f1])))
-        lv = torch.stack([o[0] for o in outs]).amin(0)
-        rv = torch.stack([o[1] for o in outs]).amax(0)
-        return infer(lv, rv, self.v_.s, self.v_.r, self._vinside)        # (N, 2): blocks {1}, {0}
+        return self._forward(self._inputs_of(X))["poss"]["c"].cpu().numpy()
 
-    def predict(self, probs) -> tuple[torch.Tensor, torch.Tensor]:
-        """Predicted validity (1 valid / 0 invalid) and ambiguity per puzzle."""
-        with single_thread():
-            poss = self.predict_possibility(probs)
-        idx, amb = decide(poss)
-        return 1 - idx, amb
+    def predict(self, X: ArrayLike, *, return_ambiguous: bool = False  # type: ignore[override]
+                ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+        """Predicted validity (1 / 0) per puzzle; with ``return_ambiguous`` also the ties (N,)."""
+        idx, amb = self._decide(self._forward(self._inputs_of(X))["poss"]["c"])
+        pred = (1 - idx).cpu().numpy()  # c's domain is (1, 0)
+        return (pred, amb.cpu().numpy()) if return_ambiguous else pred
 
-    def decision_scores(self, probs) -> torch.Tensor:
-        """π(valid) − π(invalid): a ranking score for ROC-AUC."""
-        poss = self.predict_possibility(probs)
+    def ambiguous(self, X: ArrayLike) -> np.ndarray:  # type: ignore[override]
+        """Whether π(valid) = π(invalid) (scored as an error), (N,)."""
+        return self.predict(X, return_ambiguous=True)[1]
+
+    def decision_function(self, X: ArrayLike) -> np.ndarray:
+        """π(valid) − π(invalid): a ranking score (ROC-AUC)."""
+        poss = self.predict_possibility(X)
         return poss[:, 0] - poss[:, 1]
 
-    def score(self, probs, labels) -> float:
+    def score(self, X: ArrayLike, y: ArrayLike) -> float:  # type: ignore[override]
         """Accuracy; an ambiguous prediction counts as wrong."""
-        pred, amb = self.predict(probs)
-        lab = torch.as_tensor(labels, dtype=torch.long)
-        return float(((pred == lab) & ~amb).float().mean())
+        pred, amb = self.predict(X, return_ambiguous=True)
+        return float(((pred == np.asarray(y)) & ~amb).mean())
+
+    def explain(self, X: ArrayLike, indices=None):  # type: ignore[override]
+        """Per puzzle, output attribute (b_f, c) → :class:`Explanation` (see CascadeEstimator)."""
+        return super().explain(self._inputs_of(X), indices)
 
 
-__all__ = ["SudokuCascade", "pair_rules", "sudoku_constraints", "validity_rule"]
+__all__ = ["FAMILIES", "SudokuCascade", "pair_rules", "sudoku_constraints", "sudoku_rule_base", "validity_rules"]
