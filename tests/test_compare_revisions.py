@@ -7,7 +7,10 @@ from scripts.compare_revisions import compare, is_timing
 
 def test_timing_metrics_are_not_compared():
     assert is_timing("wall_s") and is_timing("tasks_per_minute") and is_timing("gp_speedup_vs_gplearn")
+    assert is_timing("minmax_256x16x8_ratio") and is_timing("nabla_literal_over_fast")
+    assert is_timing("minmax_256x16x8_peak_bytes_per_system")
     assert not is_timing("accuracy") and not is_timing("raw_accuracy_stderr")
+    assert not is_timing("scaling_heuristic_ratio_largest")  # a coverage ratio, not a speed
 
 
 def test_differences_are_listed_per_metric_and_missing_cases_named():
