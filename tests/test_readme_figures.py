@@ -1,0 +1,42 @@
+"""Every figure the README quotes from an experiment matches the committed results file it comes from."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from scripts.reproduce_readme import EXPERIMENTS, FIGURES, RESULTS, load_experiments, lookup, render
+
+ROOT = Path(__file__).resolve().parents[1]
+FIGURE_LIST = json.loads(FIGURES.read_text())
+
+
+def test_every_experiment_has_committed_results_with_provenance():
+    experiments = load_experiments()
+    assert experiments, f"{EXPERIMENTS} lists no experiment"
+    for name, spec in experiments.items():
+        results = json.loads((RESULTS / name / "results.json").read_text())
+        header = json.loads((RESULTS / name / "header.json").read_text())
+        assert results["benchmark"] == spec["benchmark"] == header["benchmark"], name
+        assert header["seed"] == spec.get("seed", 0) and header.get("git_revision"), name
+        assert results.get("complete", True), f"{name}: the committed run is incomplete"
+
+
+def test_every_figure_points_at_a_committed_experiment():
+    experiments = load_experiments()
+    for fig in FIGURE_LIST:
+        assert fig["results"].split("/")[0] in experiments, fig["id"]
+
+
+@pytest.mark.parametrize("figure", FIGURE_LIST, ids=[f["id"] for f in FIGURE_LIST])
+def test_readme_says_what_the_results_file_holds(figure):
+    readme = (ROOT / "README.md").read_text()
+    text = render(figure)
+    assert text in readme, f"README should say {text!r} (from {figure['results']}:{figure['key']})"
+
+
+def test_lookup_reads_nested_keys_and_rows():
+    data = {"metrics": {"a": 0.5}, "table": [{"k": "x", "v": 1}, {"k": "y", "v": 2}]}
+    assert lookup(data, "metrics.a") == 0.5 and lookup(data, "table.k=y.v") == 2 and lookup(data, "table.0.v") == 1
