@@ -6,7 +6,8 @@ Usage::
     .venv/bin/python -m scripts.refinement_grid --model vllm/Qwen/Qwen2.5-7B-Instruct --limit 100
 
 Each cell is one run folder under ``--out`` (``<domain>-<method>``); rerunning resumes them. Cells are
-"raw / task" accuracy in %, as in the paper. The paper's rows are read from the repository of Qiu et al.
+"raw / task" accuracy in %, as in the paper, each with its standard error over tasks, and the task
+accuracy also as a count ("3 of 20"). The paper's rows are read from the repository of Qiu et al.
 (linlu-qiu/lm-inductive-reasoning, output files' ``metrics``; see the README, "Hypothesis refinement"); ``n/a`` where
 the file is not in the repository.
 """
@@ -30,7 +31,13 @@ GRID: dict[str, tuple[str, dict[str, Any]]] = {
     "t1n5": ("rule T=1, N=5", {"method": "refine", "T": 1, "N": 5}),
     "t3n1": ("rule T=3, N=1", {"method": "refine", "T": 3, "N": 1, "temperature": 0.0}),
     "t3n5": ("rule T=3, N=5", {"method": "refine", "T": 3, "N": 5}),
+    # ACRE only: the rule form with the default for unmentioned objects held equal (both: off)
+    "t3n5-asp": ("rule T=3, N=5, ASP rules", {"method": "refine", "T": 3, "N": 5, "rule_form": "asp"}),
+    "t3n5-dict-off": ("rule T=3, N=5, dict rules, unmentioned off",
+                      {"method": "refine", "T": 3, "N": 5, "rule_form": "dict", "dict_default": "off"}),
 }
+#: Grid entries that exist for some domains only (their parameters are the domain's own).
+ONLY: dict[str, set[str]] = {"t3n5-asp": {"acre"}, "t3n5-dict-off": {"acre"}}
 
 # Raw / task accuracy (%) from agent-seeds.md §B (ACRE, MiniSCAN, List Functions, MiniARC).
 PAPER: dict[str, tuple[str, str, str, str]] = {
@@ -57,6 +64,8 @@ def run_grid(model: str, limit: int | None, out: Path, methods: list[str], domai
     cells: dict[tuple[str, str], dict[str, Any] | str] = {}
     for name in methods:
         for domain in domains:
+            if name in ONLY and domain not in ONLY[name]:
+                continue  # shown as "-": the condition does not exist in this domain
             params = dict(GRID[name][1]) | extra
             try:
                 cells[(name, domain)] = run_benchmark(DOMAINS[domain], params=params, model=model,
@@ -68,6 +77,11 @@ def run_grid(model: str, limit: int | None, out: Path, methods: list[str], domai
 
 
 def cell_text(res: dict[str, Any] | str | None) -> str:
+    """One grid cell: ``raw ± se / task ± se (solved of n)`` in %, standard errors over tasks.
+
+    With 10-20 tasks a cell's standard error is several points, so the table shows it; task accuracy
+    also comes as a count, since 15 % of 20 tasks is 3 tasks.
+    """
     if res is None:
         return "-"
     if isinstance(res, str):
@@ -75,7 +89,17 @@ def cell_text(res: dict[str, Any] | str | None) -> str:
     m = res["metrics"]
     if "raw_accuracy" not in m:
         return "error"
-    return f"{100 * m['raw_accuracy']:.1f} / {100 * m['task_accuracy']:.1f}"
+    n = m.get("n_tasks")
+    solved = m.get("tasks_solved")
+    if solved is None and n is not None:  # runs from before tasks_solved: the mean times the count
+        solved = round(m["task_accuracy"] * n)
+    count = f" ({solved} of {n})" if n is not None else ""
+
+    def pct(key: str) -> str:
+        err = m.get(f"{key}_stderr")  # absent in results that carry no per-task spread
+        return f"{100 * m[key]:.1f}" + (f" ± {100 * err:.1f}" if err is not None else "")
+
+    return f"{pct('raw_accuracy')} / {pct('task_accuracy')}{count}"
 
 
 def format_table(model: str, cells: dict[tuple[str, str], Any], methods: list[str], domains: list[str],
@@ -92,8 +116,8 @@ def format_table(model: str, cells: dict[tuple[str, str], Any], methods: list[st
     for label, figures in PAPER.items():
         lines.append("| " + " | ".join([f"paper: {label}", *figures]) + " |")
     n = f"first {limit} tasks per domain" if limit else "all tasks"
-    lines.append(f"\nraw / task accuracy in %; {model}: {n}. Paper: 100 ACRE, 100 MiniSCAN, 250 List Functions, "
-                 "130 MiniARC tasks.")
+    lines.append(f"\nraw / task accuracy in % ± standard error over tasks (tasks solved of tasks run); {model}: {n}. "
+                 "Paper: 100 ACRE, 100 MiniSCAN, 250 List Functions, 130 MiniARC tasks.")
     errors = [f"- {GRID[name][0]} on {domain}: {res}" for (name, domain), res in cells.items() if isinstance(res, str)]
     if errors:
         lines.append("\nFailed cells:\n" + "\n".join(errors))

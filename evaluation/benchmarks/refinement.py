@@ -4,7 +4,8 @@ Benchmarks ``refinement-acre``, ``refinement-miniscan``, ``refinement-list-funct
 ``refinement-arc`` run :class:`agents.refinement.RefinementAgent` (methods ``io``, ``sc``, ``sr``,
 ``refine``) on every task of the data set at once (asyncio; the model backend batches across tasks).
 
-Metrics: ``raw_accuracy`` (mean fraction of unseen examples right), ``task_accuracy`` (all unseen right),
+Metrics: ``raw_accuracy`` (mean fraction of unseen examples right), ``task_accuracy`` (all unseen right;
+``tasks_solved`` of ``n_tasks`` is the same as a count),
 ``acc_iter_k`` (raw accuracy of the rule held after round k), ``lm_raw_accuracy`` and
 ``rule_application_gap`` (interpreter minus the model applying its own final rule), ``seen_accuracy``,
 ``hypothesis_failures`` (share of proposals that were not usable rules), tokens, requests and wall time
@@ -175,6 +176,8 @@ class _Refinement(Benchmark):
             elapsed = _busy_seconds(spans)
             metrics["tasks_per_minute"] = 60.0 * len(spans) / elapsed if elapsed > 0 else None
         metrics["n_tasks"] = len(records)
+        # task accuracy is a share of a few tasks: the count says how few ("3 of 20", not only 15 %)
+        metrics["tasks_solved"] = int(sum(1 for r in records if (r.get("score") or {}).get("task_accuracy") == 1.0))
         return metrics
 
     def tables(self, records: list[dict[str, Any]], ctx: RunContext) -> dict[str, list[dict[str, Any]]]:
@@ -194,6 +197,9 @@ class RefinementAcre(_Refinement):
     description = "Qiu et al. hypothesis refinement on ACRE (blicket detector; 6 seen / 4 unseen; generated)."
     params = _common_params(("auto", "nl", "python", "formal", "dict", "asp"), 100) + (
         Param("task_seed", int, 0, "seed of the task generator (the task set, not the run)"),
+        Param("dict_default", str, "undetermined", "dict rules: state of an object the rule does not mention "
+              "('undetermined', the paper's; 'off', the ASP form's default, so dict vs asp isolates the rule form)",
+              choices=("undetermined", "off")),
     )
 
     def load_tasks(self, ctx: RunContext) -> list[Task]:
@@ -204,7 +210,7 @@ class RefinementAcre(_Refinement):
     def make_domain(self, ctx: RunContext) -> Domain:
         from evaluation.worlds.induction.acre import acre_domain
 
-        return acre_domain()
+        return acre_domain(dict_default=ctx.params["dict_default"])
 
 
 @register

@@ -68,7 +68,7 @@ def test_acre_refine_with_the_ideal_rule_scores_perfectly(tmp_path):
     assert outputs["transcript"][0]["purpose"] == "propose"
     records = [{"score": score, "outputs": outputs}]
     metrics = bench.aggregate(records, ctx)
-    assert metrics["raw_accuracy"] == 1.0 and metrics["n_tasks"] == 1 and metrics["tasks_per_minute"] > 0
+    assert metrics["raw_accuracy"] == 1.0 and metrics["n_tasks"] == 1 and metrics["tasks_solved"] == 1
     assert bench.tables(records, ctx)["accuracy_per_iteration"][0] == {"iteration": 1, "raw_accuracy": 1.0}
 
 
@@ -87,11 +87,24 @@ def test_miniscan_io_scores_partial_answers(tmp_path):
     assert "acc_iter_1" not in score
 
 
-def test_list_functions_and_arc_io_run(tmp_path):
+def test_list_functions_and_arc_sc_score_exactly_the_answers_given(tmp_path):
     for name in ("refinement-list-functions", "refinement-arc"):
         bench, ctx = make(name, tmp_path, method="sc", n_tasks=2)
-        _, outputs, score = run_one(bench, ctx, FakeModel(lambda req, i: "[1, 2]\n\n1 2\n3 4"))
-        assert 0.0 <= score["raw_accuracy"] <= 1.0 and score["requests"] == len(outputs["predictions"])
+        bench.setup(ctx)
+        sample = list(bench.samples(ctx))[0]
+        first = sample.data.test[0]
+        domain = bench._domain
+        asked_first = domain.format_input(first.input).strip()
+
+        def reply(req, i, asked_first=asked_first, answer=domain.format_output(first.output)):
+            # the right answer to the first unseen input only; anything else gets an unparsable reply
+            asked = req.messages[-1]["content"].rsplit("Input:", 1)[1].strip()  # the question comes last
+            return answer if asked == asked_first else "no idea"
+
+        _, outputs, score = run_one(bench, ctx, FakeModel(reply))
+        n = len(sample.data.test)
+        assert score["raw_accuracy"] == pytest.approx(1 / n), name
+        assert score["task_accuracy"] == float(n == 1) and score["requests"] == n
 
 
 def test_acre_asp_form_with_the_ideal_program(tmp_path):
@@ -113,3 +126,22 @@ def test_tasks_per_minute_ignores_the_gap_between_sessions_of_a_resumed_run(tmp_
     records = [{"score": {"raw_accuracy": 1.0}, "outputs": {"started": s, "finished": f}} for s, f in spans]
     metrics = bench.aggregate(records, ctx)
     assert metrics["tasks_per_minute"] == pytest.approx(60.0 * 4 / (30.0 + 30.0))
+
+
+def test_acre_dict_rules_with_unmentioned_objects_off_match_the_asp_default(tmp_path):
+    bench, ctx = make("refinement-acre", tmp_path, method="refine", rule_form="dict", dict_default="off", T=1, N=1,
+                      gap=False, n_tasks=3)
+    bench.setup(ctx)
+    task = bench._tasks[0]
+    # only the blickets written down, as an ASP program would: the other objects must read as off
+    rule = "\n".join(f"{o}: {s}" for o, s in task.meta["status"].items() if s != "off")
+    _, outputs, score = run_one(bench, ctx, FakeModel(lambda req, i: rule))
+    assert score["raw_accuracy"] == 1.0 and outputs["stopped"] == "perfect"
+    assert "nothing" in bench._domain.forms["dict"].instructions
+    # the paper's default reads the same rule's unmentioned objects as undetermined
+    paper, pctx = make("refinement-acre", tmp_path / "paper", method="refine", rule_form="dict", T=1, N=1,
+                       gap=False, n_tasks=3)
+    paper.setup(pctx)
+    _, _, paper_score = run_one(paper, pctx, FakeModel(lambda req, i: rule))
+    off_queries = [e for e in task.test if e.output == "off"]
+    assert paper_score["raw_accuracy"] == pytest.approx(1 - len(off_queries) / len(task.test))

@@ -25,7 +25,10 @@ Rule forms
 ----------
 - ``dict``: one line per object, ``<object>: on|off|undetermined`` (the paper's form). Interpreter:
   the light is on if any present object is ``on``; else undetermined if any present object is
-  ``undetermined`` or not in the rule; else off.
+  ``undetermined`` or not in the rule; else off. ``acre_domain(dict_default="off")`` reads an object
+  the rule does not mention as ``off`` instead, the default the ASP form has (an object without a
+  ``blicket`` fact is not a blicket), so dict and ASP rules can be compared with only the rule form
+  differing.
 - ``asp``: a clingo program over ``blicket/1`` (see :func:`acre_asp_interpreter`).
 - ``python``: ``fn(objects: list[str]) -> str``.
 """
@@ -179,9 +182,16 @@ def _canonical(key: frozenset[str]) -> str:
     return object_name(color, material, shape)
 
 
-def apply_dict_rule(rule: dict[frozenset[str], str], objects: Sequence[str]) -> str:
-    """The paper's ACRE interpreter: any on → on; else any undetermined or unknown → undetermined; else off."""
-    states = [rule.get(_object_key(o), "undetermined") for o in objects]
+def apply_dict_rule(rule: dict[frozenset[str], str], objects: Sequence[str], default: str = "undetermined") -> str:
+    """The paper's ACRE interpreter: any on → on; else any undetermined → undetermined; else off.
+
+    Args:
+        rule: Object key -> ``on`` / ``off`` / ``undetermined``.
+        objects: The objects on the detector.
+        default: The state of an object the rule does not mention: ``undetermined`` (the paper's) or
+            ``off`` (what the ASP form implies: no ``blicket`` fact, not a blicket).
+    """
+    states = [rule.get(_object_key(o), default) for o in objects]
     if "on" in states:
         return "on"
     if "undetermined" in states:
@@ -190,10 +200,19 @@ def apply_dict_rule(rule: dict[frozenset[str], str], objects: Sequence[str]) -> 
 
 
 class AcreDictInterpreter(Interpreter):
-    """Applies dictionary rules (object -> on/off/undetermined) to sets of objects."""
+    """Applies dictionary rules (object -> on/off/undetermined) to sets of objects.
+
+    Args:
+        default: State of an object the rule does not mention (see :func:`apply_dict_rule`).
+    """
+
+    def __init__(self, default: str = "undetermined") -> None:
+        if default not in LABELS:
+            raise ValueError(f"default must be one of {', '.join(LABELS)}, got {default!r}")
+        self.default = default
 
     def apply(self, rule: dict[frozenset[str], str], inputs: Sequence[Sequence[str]]) -> list[Outcome]:
-        return [Outcome(apply_dict_rule(rule, x)) for x in inputs]
+        return [Outcome(apply_dict_rule(rule, x, self.default)) for x in inputs]
 
     async def aapply(self, rule, inputs):  # pure and fast: no thread needed
         return self.apply(rule, inputs)
@@ -249,6 +268,14 @@ DICT_INSTRUCTIONS = (
     "not, '<object>: undetermined' if the examples do not tell. Write only these lines."
 )
 
+#: The dict form when unmentioned objects are off: told the way the ASP form is told ("nothing for objects
+#: that are not blickets"), so the two differ in the rule language only.
+DICT_OFF_INSTRUCTIONS = (
+    "Write the rule as one line per object: '<object>: on' if it is a blicket, '<object>: undetermined' if "
+    "the examples do not tell, and nothing (or '<object>: off') for objects that are not blickets. Write only "
+    "these lines."
+)
+
 ASP_INSTRUCTIONS = (
     "Write the rule as a clingo (answer set programming) program defining blicket/1. Objects are "
     "constants like red_metal_cube, with facts present/1, color/2, material/2, shape/2. Write "
@@ -292,9 +319,17 @@ def asp_constraint(seen: Sequence[Example]) -> str:
 LABEL_CONSTRAINT = "on|off|undetermined"
 
 
-def acre_domain(asp_timeout: float = 2.0, python_timeout: float = 2.0) -> Domain:
-    """The ACRE domain with its three rule forms (dict, asp, python)."""
-    dict_form = RuleForm("dict", DICT_INSTRUCTIONS, parse_dict_rule, AcreDictInterpreter(), max_tokens=160,
+def acre_domain(asp_timeout: float = 2.0, python_timeout: float = 2.0, dict_default: str = "undetermined") -> Domain:
+    """The ACRE domain with its three rule forms (dict, asp, python).
+
+    Args:
+        asp_timeout: Seconds per clingo solve of the ASP form.
+        python_timeout: Seconds per sandboxed Python rule application.
+        dict_default: State of an object a dict rule does not mention: ``undetermined`` (the paper's) or
+            ``off`` (the ASP form's default; the instructions then say so, as the ASP ones do).
+    """
+    instructions = DICT_OFF_INSTRUCTIONS if dict_default == "off" else DICT_INSTRUCTIONS
+    dict_form = RuleForm("dict", instructions, parse_dict_rule, AcreDictInterpreter(dict_default), max_tokens=160,
                          render=render_dict_rule, constraint=dict_constraint)
     asp_form = RuleForm("asp", ASP_INSTRUCTIONS, parse_asp_rule, acre_asp_interpreter(asp_timeout),
                         max_tokens=200, constraint=asp_constraint)
