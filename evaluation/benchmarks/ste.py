@@ -45,7 +45,7 @@ from agents.ste import (
     tool_messages,
     usable,
 )
-from evaluation.harness.benchmark import Benchmark, RunContext, Sample, mean_and_stderr, register
+from evaluation.harness.benchmark import Benchmark, RunContext, Sample, episodes_per_second, mean_and_stderr, register
 from evaluation.harness.errors import ParamError
 from evaluation.harness.params import Param
 from evaluation.worlds.ste import SteData, SteTools, TestQuery, load_ste, prompt_block, simulable_names
@@ -358,10 +358,9 @@ class Ste(Benchmark):
             metrics[f"{k.replace('_stderr', '')}_simulable{'_stderr' if k.endswith('_stderr') else ''}"] = v
         metrics["n_queries"], metrics["n_simulable"] = len(records), len(sub)
         metrics["n_apis"] = len({r["inputs"]["api"] for r in records})
-        spans = [(r["outputs"]["started"], r["outputs"]["finished"]) for r in records if r.get("outputs")]
-        if spans:
-            busy = max(e for _, e in spans) - min(s for s, _ in spans)
-            metrics["queries_per_s"] = len(spans) / busy if busy > 0 else None
+        rate = episodes_per_second(records)
+        if rate is not None:
+            metrics["queries_per_s"] = rate
         if ctx.params["phase"] == "continual":
             data = self._data_or_load(ctx)
             rounds = self._rounds(data, _api_list(ctx.params["apis"], data, "continual"))

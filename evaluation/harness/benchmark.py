@@ -180,6 +180,37 @@ def mean_and_stderr(records: list[dict[str, Any]]) -> dict[str, float]:
     return metrics
 
 
+def busy_seconds(spans: Iterable[tuple[float, float]]) -> float:
+    """Seconds during which at least one episode was in flight (the length of the union of the spans).
+
+    A resumed run holds episodes from several sessions; the gaps between sessions are not work, so
+    last finish minus first start would understate the throughput.
+    """
+    total, cur_start, cur_end = 0.0, 0.0, None
+    for start, end in sorted(spans):
+        if cur_end is None or start > cur_end:
+            if cur_end is not None:
+                total += cur_end - cur_start
+            cur_start, cur_end = start, end
+        else:
+            cur_end = max(cur_end, end)
+    if cur_end is not None:
+        total += cur_end - cur_start
+    return total
+
+
+def episodes_per_second(records: list[dict[str, Any]]) -> float | None:
+    """Finished episodes per busy second, from each record's ``outputs["started"]``/``["finished"]``.
+
+    Agent benchmarks run their episodes concurrently, so per-episode wall times do not add up to the
+    run's time; this is the throughput a user sees. ``None`` when no record has both times.
+    """
+    spans = [(r["outputs"]["started"], r["outputs"]["finished"]) for r in records
+             if "started" in (r.get("outputs") or {}) and "finished" in r["outputs"]]
+    busy = busy_seconds(spans)
+    return len(spans) / busy if spans and busy > 0 else None
+
+
 _REGISTRY: dict[str, type[Benchmark]] = {}
 
 
