@@ -1,4 +1,4 @@
-"""Digit CNNs: LeNet-5 and the CNN of the Π-NeSy paper."""
+"""Digit CNNs: LeNet-5, the CNN of the Π-NeSy paper and a slightly wider all-convolutional one."""
 
 from __future__ import annotations
 
@@ -66,11 +66,43 @@ class PiNeSyCNN(nn.Module):
         return self.classifier(self.features(_as_images(x)))
 
 
-ARCHITECTURES = {"lenet5": LeNet5, "pinesy": PiNeSyCNN}
+class WideDigitCNN(nn.Module):
+    """A slightly wider all-convolutional digit CNN (about 99.6 % on MNIST with augmentation).
+
+    Three stages 32-32-32 / 64-64-64 / 128, each 3×3, 3×3 then a strided 5×5 convolution instead of
+    pooling, with BatchNorm and dropout, and a 4×4 convolution to a 128-vector (no large dense layer):
+    the design of the best single Kaggle MNIST models (Deotte 2018), about 15 M multiply-adds per
+    image, fewer than :class:`PiNeSyCNN`'s 19 M.
+
+    Args:
+        num_classes: Number of output logits.
+        dropout: Dropout probability after each stage.
+    """
+
+    def __init__(self, num_classes: int = 10, dropout: float = 0.4) -> None:
+        super().__init__()
+
+        def conv(cin: int, cout: int, k: int, stride: int = 1, padding: int = 0) -> list[nn.Module]:
+            return [nn.Conv2d(cin, cout, k, stride=stride, padding=padding, bias=False), nn.BatchNorm2d(cout),
+                    nn.ReLU()]
+
+        self.features = nn.Sequential(
+            *conv(1, 32, 3), *conv(32, 32, 3), *conv(32, 32, 5, 2, 2), nn.Dropout(dropout),      # 28→26→24→12
+            *conv(32, 64, 3), *conv(64, 64, 3), *conv(64, 64, 5, 2, 2), nn.Dropout(dropout),     # 12→10→8→4
+            *conv(64, 128, 4), nn.Flatten(), nn.Dropout(dropout),                                 # 4→1
+        )
+        self.classifier = nn.Linear(128, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Return logits of shape (N, num_classes)."""
+        return self.classifier(self.features(_as_images(x)))
+
+
+ARCHITECTURES = {"lenet5": LeNet5, "pinesy": PiNeSyCNN, "wide": WideDigitCNN}
 
 
 def build_cnn(name: str, num_classes: int = 10) -> nn.Module:
-    """Build a digit CNN by name (``lenet5`` or ``pinesy``)."""
+    """Build a digit CNN by name (``lenet5``, ``pinesy`` or ``wide``)."""
     if name not in ARCHITECTURES:
         raise ValueError(f"unknown CNN '{name}'; choose one of {', '.join(ARCHITECTURES)}")
     return ARCHITECTURES[name](num_classes=num_classes)

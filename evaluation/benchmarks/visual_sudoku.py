@@ -17,7 +17,7 @@ import numpy as np
 
 from evaluation.harness.benchmark import Benchmark, RunContext, Sample, register
 from evaluation.harness.params import Param
-from evaluation.worlds.digits import digit_probabilities
+from evaluation.worlds.digits import RECIPES, default_epochs, digit_probabilities
 from evaluation.worlds.sudoku.puzzles import PuzzleSet, make_split
 from perception.datasets import load_mnist
 from symbolic.possibilistic.rulebases.sudoku import FAMILIES, SudokuCascade
@@ -42,8 +42,8 @@ class VisualSudoku(Benchmark):
         Param("train_puzzles", int, 100, "valid and as many invalid training puzzles", min=1, max=1000),
         Param("eval_puzzles", int, 50, "valid and as many invalid validation / test puzzles", min=1, max=1000),
         Param("corruption_chance", float, 0.5, "chance of each further corruption", min=0.0, max=1.0),
-        Param("arch", str, "pinesy", "digit CNN", choices=("pinesy", "lenet5")),
-        Param("cnn_epochs", int, 3, "digit CNN epochs (cached)", min=1, max=100),
+        Param("arch", str, "pinesy", "digit CNN", choices=tuple(RECIPES)),
+        Param("cnn_epochs", int, 0, "digit CNN epochs (0: the arch's recipe, 3 or 10; cached)", min=0, max=100),
         Param("cnn_train_images", int, 50000, "training images of the CNN", min=100, max=50000),
         Param("learn", bool, True, "learn the rule parameters (false: certain rules)"),
         Param("search", bool, True, "greedy threshold search on the validation puzzles"),
@@ -57,8 +57,8 @@ class VisualSudoku(Benchmark):
         p = ctx.params
         self.data = load_mnist()
         n_img = p["cnn_train_images"]
-        self.probs = digit_probabilities(p["arch"], p["cnn_epochs"], None if n_img >= 50000 else n_img,
-                                         seed=ctx.seed, splits=self.data)
+        self.probs = digit_probabilities(p["arch"], p["cnn_epochs"] or default_epochs(p["arch"]),
+                                         None if n_img >= 50000 else n_img, seed=ctx.seed, splits=self.data)
         ctx.extra.update(cnn_key=self.probs.key, cnn_accuracy=self.probs.accuracy, cnn_cached=self.probs.cached)
 
     def samples(self, ctx: RunContext):

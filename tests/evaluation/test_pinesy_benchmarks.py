@@ -18,6 +18,7 @@ def test_mnist_add_smoke_case(tmp_path) -> None:
     res = _smoke("mnist-add", tmp_path / "add")
     m = res["metrics"]
     assert 0 <= m["accuracy"] <= 1 and m["test_examples"] == 500
+    assert 0.5 < m["digit_accuracy"] <= 1 and m["reference_accuracy"] == m["digit_accuracy"] ** 4
     # a faithful engine predicts the sum of the CNN's arg-max digits
     assert m["agreement_with_all_digits_right"] >= 0.99
     assert set(res["extra"]["thresholds"]) == {"pair_tuples", "carry", "output_digits"}

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from perception.training import AUGMENTATIONS
 from symbolic.possibilistic import torch_threads, transforms
 from symbolic.possibilistic.sum_abduction import abduce, max_marginals
 
@@ -37,7 +38,8 @@ class WeakTrainResult:
 def train_from_sums(model: nn.Module, images: np.ndarray, index: np.ndarray, sums: np.ndarray, *,
                     transform: str = "antipignistic", epochs: int = 3, images_per_batch: int = 256,
                     lr: float = 1e-3, seed: int = 0, true_labels: np.ndarray | None = None,
-                    time_budget: float | None = None, soft_epochs: int = 1) -> WeakTrainResult:
+                    time_budget: float | None = None, soft_epochs: int = 1, augment: str | None = None,
+                    schedule: str | None = None) -> WeakTrainResult:
     """Train a digit CNN from sum labels only, by possibilistic abduction at every step.
 
     Args:
@@ -58,6 +60,9 @@ def train_from_sums(model: nn.Module, images: np.ndarray, index: np.ndarray, sum
             random CNN every consistent digit is about equally possible, so this starts as learning
             from candidate sets and sharpens into the hard abduction as the CNN learns; hard
             pseudo-labels alone reinforce the random CNN's arbitrary first guesses.
+        augment: ``"affine"``: every step sees randomly rotated, zoomed and shifted images
+            (:func:`perception.training.random_affine`); the abduction reads the same forward pass.
+        schedule: ``"onecycle"``: one-cycle learning rate peaking at ``lr`` (as the digit recipes).
 
     Each image's loss is weighted by how much the sum tells about it: 1 − entropy/log 10 of the soft
     target, or, for a hard pseudo-label, its relative necessity 1 − max_{v ≠ d} Π(v) / Π(d). Middle
@@ -69,11 +74,15 @@ def train_from_sums(model: nn.Module, images: np.ndarray, index: np.ndarray, sum
         raise ValueError(f"epochs must be >= 1, got {epochs}")
     with torch_threads(1):
         return _train(model, images, index, sums, transform, epochs, images_per_batch, lr, seed, true_labels,
-                      time_budget, soft_epochs)
+                      time_budget, soft_epochs, augment, schedule)
 
 
 def _train(model, images, index, sums, transform, epochs, images_per_batch, lr, seed, true_labels, time_budget,
-           soft_epochs) -> WeakTrainResult:
+           soft_epochs, augment, schedule) -> WeakTrainResult:
+    if augment is not None and augment not in AUGMENTATIONS:
+        raise ValueError(f"unknown augmentation {augment!r}; valid: {', '.join(AUGMENTATIONS)}")
+    if schedule not in (None, "onecycle"):
+        raise ValueError(f"unknown schedule {schedule!r}; valid: onecycle or None")
     index = np.asarray(index)
     if index.ndim != 3 or index.shape[1] != 2:
         raise ValueError(f"index must be (n, 2, k), got {index.shape}")
@@ -86,6 +95,10 @@ def _train(model, images, index, sums, transform, epochs, images_per_batch, lr, 
     gen = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
+    aug_fn = AUGMENTATIONS[augment] if augment is not None else None
+    aug_gen = torch.Generator().manual_seed(seed + 1)
+    sched = (torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * math.ceil(n / per))
+             if schedule == "onecycle" else None)
     start = time.perf_counter()
     history = []
     idx_t = torch.as_tensor(index, dtype=torch.long)
@@ -100,7 +113,8 @@ def _train(model, images, index, sums, transform, epochs, images_per_batch, lr, 
         for i in range(0, n, per):
             ex = order[i:i + per]
             img_idx = idx_t[ex]                                           # (m, 2, k)
-            logits = model(x[img_idx.reshape(-1)])                        # (m*2k, 10)
+            xb = x[img_idx.reshape(-1)]
+            logits = model(aug_fn(xb, aug_gen) if aug_fn is not None else xb)  # (m*2k, 10)
             with torch.no_grad():
                 logp = torch.log_softmax(logits.detach(), -1).view(len(ex), 2, k, 10)
                 pi = transforms.to_possibility(logp.exp(), transform)
@@ -123,6 +137,8 @@ def _train(model, images, index, sums, transform, epochs, images_per_batch, lr, 
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
+            if sched is not None:
+                sched.step()
             total += float(loss.detach()) * len(pseudo)
             seen += len(pseudo)
             if truth is not None:
