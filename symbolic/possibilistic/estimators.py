@@ -13,8 +13,15 @@ Thresholds: stages are grouped in *families* (a family shares one threshold, e.g
 sets of MNIST-Add). With ``threshold=None`` and validation data, the thresholds are searched as in
 Π-NeSy: start from each family's τ_min (the largest τ_min of its stages), then for each family in
 turn try the larger grid values, accepting a move only if validation accuracy grows by more than
-``min_improvement``, and moving to the next family after ``stagnation`` non-improving tries. A stage
-never uses a threshold below its own τ_min (it would keep no sample).
+``min_improvement``, and moving to the next family after ``stagnation`` non-improving tries
+(:func:`~symbolic.possibilistic.learning.greedy_threshold_search`). A stage never uses a threshold below
+its own τ_min (it would keep no sample); a family's τ_min is the largest τ_min of its stages, each
+computed with every stage upstream at its own τ_min.
+
+Consecutive stages of one family with the same :attr:`RuleSet.structure` that read none of each
+other's outputs are learned and inferred as one batch (stacked along the sample axis), and each
+stage's parameters are cached per threshold, so a search re-learns only what a move changes.
+The MNIST-Add and Sudoku rule bases (:mod:`symbolic.possibilistic.rulebases`) run on this class.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ this rule base with array inputs: digit probabilities (N, 2, k, 10), operand dig
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -28,6 +29,7 @@ import torch
 from symbolic.possibilistic._tensor import ArrayLike
 from symbolic.possibilistic.errors import ShapeError
 from symbolic.possibilistic.estimators import CascadeEstimator, Stage
+from symbolic.possibilistic.explain import Explanation
 from symbolic.possibilistic.rules import Condition, Rule, RuleSet
 
 DIGITS = tuple(range(10))
@@ -242,7 +244,8 @@ class AdditionCascade(CascadeEstimator):
         truth = sum_digits(d[:, 0], d[:, 1])[0].numpy()
         return float(((pred == truth).all(1) & ~amb).mean())
 
-    def explain(self, X: ArrayLike, indices=None):  # type: ignore[override]
+    def explain(self, X: ArrayLike,  # type: ignore[override]
+                indices: Sequence[int] | int | None = None) -> list[dict[str, Explanation]]:
         """Per sample, output attribute (c_j, w_j, y_j) → :class:`Explanation` (see CascadeEstimator)."""
         return super().explain(self._inputs_of(X), indices)
 

@@ -12,6 +12,7 @@ are 0..size−1. The pair rule sets have one structure, so the cascade learns th
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -19,6 +20,7 @@ import numpy as np
 from symbolic.possibilistic._tensor import ArrayLike
 from symbolic.possibilistic.errors import ShapeError
 from symbolic.possibilistic.estimators import CascadeEstimator, Stage
+from symbolic.possibilistic.explain import Explanation
 from symbolic.possibilistic.rules import Condition, Rule, RuleSet
 
 FAMILIES = ("pairs", "validity")
@@ -183,7 +185,8 @@ class SudokuCascade(CascadeEstimator):
         pred, amb = self.predict(X, return_ambiguous=True)
         return float(((pred == np.asarray(y)) & ~amb).mean())
 
-    def explain(self, X: ArrayLike, indices=None):  # type: ignore[override]
+    def explain(self, X: ArrayLike,  # type: ignore[override]
+                indices: Sequence[int] | int | None = None) -> list[dict[str, Explanation]]:
         """Per puzzle, output attribute (b_f, c) → :class:`Explanation` (see CascadeEstimator)."""
         return super().explain(self._inputs_of(X), indices)
 
