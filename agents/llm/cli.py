@@ -93,15 +93,24 @@ def _prompt(i: int, run: int = 0) -> list[dict[str, str]]:
 
 async def bench_model(model: str, concurrency: int = 8, requests: int | None = None, max_tokens: int = 64,
                       raw: bool = True, repeats: int = 2, **options: Any) -> dict[str, Any]:
-    """Measure single-stream and concurrent tokens/s, TTFT and the cache hit cost (cache off for
-    generation). For llama.cpp also the same prompts through a raw ``llama_cpp.Llama`` in this process.
+    """Measure single-stream and concurrent tokens/s, TTFT, memory and the cache hit cost (cache off for
+    generation). For llama.cpp also the same prompts through a raw ``llama_cpp.Llama`` in its own process.
+
+    Memory is the resident set: ``rss_mb`` of this process after the model is loaded,
+    ``peak_rss_mb`` at the end (KV cache and batch buffers included), ``raw_llamacpp_peak_rss_mb`` of
+    the baseline's process. The machine's load average is recorded beside the figures
+    (``load_avg_1m``): on a shared machine it explains most of the spread between runs.
     """
+    import os
+
     from agents.llm import ChatCache, load_model
 
     requests = requests or concurrency
     m = load_model(model, cache=False, **options)
     res: dict[str, Any] = {"model": m.spec, "concurrency": concurrency, "requests": requests,
-                           "max_tokens": max_tokens}
+                           "max_tokens": max_tokens, "n_threads": getattr(m, "n_threads", None),
+                           "cpu_count": os.cpu_count(), "load_avg_1m": os.getloadavg()[0],
+                           "rss_mb": _rss_mb()}
     rawv: list[float] = []
     if raw and m.spec.startswith("llamacpp/"):
         # The baseline runs in its own process: two llama.cpp contexts in one process each keep a team
@@ -112,8 +121,10 @@ async def bench_model(model: str, concurrency: int = 8, requests: int | None = N
 
         texts = [[m.render(_prompt(i, 2 * r)) for i in range(requests)] for r in range(repeats)]
         with cf.ProcessPoolExecutor(1, mp_context=mp.get_context("spawn")) as pool:
-            rawv = pool.submit(_raw_single_tok_s, str(m.path), m.context_length, m.n_threads, texts,
-                               max_tokens, repeats).result()
+            rawv, raw_ttft, raw_rss = pool.submit(_raw_single_tok_s, str(m.path), m.context_length, m.n_threads,
+                                                  texts, max_tokens, repeats).result()
+        res["raw_llamacpp_ttft_s"] = statistics.median(raw_ttft)
+        res["raw_llamacpp_peak_rss_mb"] = raw_rss
     try:
         await m.chat(_prompt(0, -1), max_tokens=4)  # warm-up
         single, conc, ttft = [], [], []
@@ -172,15 +183,35 @@ async def bench_model(model: str, concurrency: int = 8, requests: int | None = N
             res["cache_hit_ms"] = statistics.median(hits) * 1e3
             m.cache.close()
             m.cache = None
+        res["peak_rss_mb"] = _peak_rss_mb()
     finally:
         await m.aclose()
     return res
 
 
+def _rss_mb() -> float:
+    """This process's resident set now, in MB (Linux; 0 elsewhere)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak resident set, in MB."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+
+
 def _raw_single_tok_s(path: str, n_ctx: int, n_threads: int, texts: list[list[str]], max_tokens: int,
-                      repeats: int) -> list[float]:
-    """Tokens/s of a plain ``llama_cpp.Llama`` on ``texts[r]`` for each repeat ``r``, one request at a time
-    (run in a subprocess)."""
+                      repeats: int) -> tuple[list[float], list[float], float]:
+    """Tokens/s of a plain ``llama_cpp.Llama`` on ``texts[r]`` for each repeat ``r``, one request at a time,
+    its time to first token (3 fresh prompts) and peak RSS in MB (run in a subprocess)."""
     from pathlib import Path
 
     from agents.llm.backends.llamacpp import raw_llama
@@ -193,8 +224,13 @@ def _raw_single_tok_s(path: str, n_ctx: int, n_threads: int, texts: list[list[st
         toks = sum(llm.create_completion(x, max_tokens=max_tokens, temperature=0.0)["usage"]["completion_tokens"]
                    for x in texts[r])
         out.append(toks / (time.perf_counter() - t))
+    ttft = []
+    for i in range(3):  # distinct starts, as for our model: no prompt-cache hit
+        t = time.perf_counter()
+        llm.create_completion(f"[ttft {i}] " + texts[0][i % len(texts[0])], max_tokens=1, temperature=0.0)
+        ttft.append(time.perf_counter() - t)
     llm.close()
-    return out
+    return out, ttft, _peak_rss_mb()
 
 
 @llm_app.command("bench")
@@ -234,7 +270,14 @@ def bench(
         typer.echo(f"  shared start      {res['shared_prefix_tok_s']:8.1f} tok/s  prompt+reply, "
                    f"{concurrency} questions after one start ({res['prefix_reuse_speedup']:.2f}x the "
                    f"{res['shared_prefix_no_reuse_tok_s']:.1f} without prefix reuse)")
-    typer.echo(f"  time to 1st token {res['ttft_s'] * 1e3:8.1f} ms")
+    raw_ttft = (f"  (raw llama.cpp {res['raw_llamacpp_ttft_s'] * 1e3:.1f} ms)"
+                if "raw_llamacpp_ttft_s" in res else "")
+    typer.echo(f"  time to 1st token {res['ttft_s'] * 1e3:8.1f} ms{raw_ttft}")
+    raw_rss = (f", raw llama.cpp peak {res['raw_llamacpp_peak_rss_mb']:.0f} MB"
+               if "raw_llamacpp_peak_rss_mb" in res else "")
+    typer.echo(f"  memory (RSS)      {res['rss_mb']:8.0f} MB after load, peak {res['peak_rss_mb']:.0f} MB{raw_rss}")
+    typer.echo(f"  machine           {res['cpu_count']} CPUs, {res['n_threads']} threads, load average "
+               f"{res['load_avg_1m']:.1f} at the start")
     typer.echo(f"  cache hit         {res['cache_hit_ms']:8.3f} ms")
 
 
