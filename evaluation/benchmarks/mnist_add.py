@@ -231,6 +231,6 @@ class MnistAdd(Benchmark):
         if k in DEEPPROOFLOG:  # the peer's published figures, for comparison: not measured by this run
             (acc, acc_std), (minutes, minutes_std) = DEEPPROOFLOG[k]
             out["published"] = [{"source": "published: DeepProofLog (DP), AAAI-26 Table 1", "supervision": "sum",
-                                 "k": k, "accuracy": acc / 100, "accuracy_std": acc_std / 100,
+                                 "k": k, "accuracy": round(acc / 100, 4), "accuracy_std": round(acc_std / 100, 4),
                                  "train_minutes": minutes, "train_minutes_std": minutes_std}]
         return out
