@@ -56,13 +56,22 @@ def init_backend() -> None:
 _LOG_CB = None
 
 
+#: ``enum ggml_log_level`` of the bundled ggml.h (NONE 0, DEBUG 1, INFO 2, WARN 3, ERROR 4, CONT 5). The
+#: comment in llama-cpp-python's ``_logger.py`` still has the older order (ERROR 3): keeping level 3
+#: showed warnings (Qwen2.5's "control-looking token" on every load) and dropped the errors.
+_LOG_ERROR, _LOG_CONT = 4, 5
+
+
 def _silence_logs() -> None:
-    """llama.cpp logs every load to stderr; keep errors only."""
+    """llama.cpp logs every load to stderr; keep errors only (with their continuation lines)."""
     global _LOG_CB
+    last = [0]
 
     @L.llama_log_callback
     def cb(level: int, text: bytes, user_data: Any) -> None:  # pragma: no cover - C callback
-        if level == 3:  # GGML_LOG_LEVEL_ERROR
+        if level != _LOG_CONT:
+            last[0] = level
+        if last[0] == _LOG_ERROR:
             os.write(2, text)
 
     _LOG_CB = cb  # keep a reference: the C side stores the pointer
