@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+import os
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from symbolic.asp.result import AspModel, AspResult
@@ -122,12 +124,24 @@ def _run(parts: list[tuple[str, tuple[str, ...], str]], arguments: list[str], gr
         emit(("error", f"{type(exc).__name__}: {exc}"))
 
 
+def _address_space_bytes() -> int:
+    """This process's current virtual memory size (0 where /proc is not available)."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
 def _child(send: Any, memory_limit_mb: int | None, run_args: tuple) -> None:
     if memory_limit_mb is not None:
         try:
             import resource
 
-            limit = int(memory_limit_mb) * 1024 * 1024
+            # The limit is on what the child may add: a forked child starts with its parent's whole
+            # address space (gigabytes once torch or a model is loaded), so an absolute RLIMIT_AS
+            # below that would make every allocation, even importing a module, fail at once.
+            limit = _address_space_bytes() + int(memory_limit_mb) * 1024 * 1024
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         except (ImportError, ValueError, OSError):  # best effort: not every platform has RLIMIT_AS
             pass
@@ -295,6 +309,7 @@ class AspSession:
         return self._solve_isolated(run_args, collector, t0)
 
     def _solve_isolated(self, run_args: tuple, collector: _Collector, t0: float) -> AspResult:
+        _clingo()  # loaded before the fork: the child then maps nothing new under its memory limit
         methods = multiprocessing.get_all_start_methods()
         ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         recv, send = ctx.Pipe(duplex=False)

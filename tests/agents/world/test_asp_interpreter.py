@@ -44,3 +44,20 @@ def test_check_program_names_clingos_message():
         check_program("blicket(X) :- ")
     with pytest.raises(RuleParseError, match="empty"):
         check_program("  ")
+
+
+def test_a_parent_with_a_large_address_space_still_solves():
+    """The child's memory limit is on what it adds: a parent holding gigabytes of address space (torch,
+    a loaded model) must not leave the child unable to allocate anything."""
+    import subprocess
+    import sys
+
+    code = (
+        "import mmap; reserve = mmap.mmap(-1, 3 << 30)\n"  # 3 GiB of address space, never touched
+        "from agents.world.asp import AspInterpreter\n"
+        "it = AspInterpreter('on :- present(X), blicket(X).', lambda x: f'present({x}).', 'on',\n"
+        "                    labels=('on', 'off', 'u'), timeout=5.0)\n"
+        "print([o.output for o in it.apply('blicket(a).', ['a', 'b'])])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "['on', 'off']", out.stdout + out.stderr
