@@ -33,10 +33,14 @@ from agents.llm.errors import (
     ServerError,
 )
 from agents.llm.fake import FakeModel
+from agents.llm.models import ALIASES as MODEL_ALIASES
+from agents.llm.models import alias_status
 from agents.llm.options import valid_option_names
 from agents.llm.specs import ModelSpec, default_gguf_path, load_model, parse_model_options, parse_spec, validate_spec
 
 __all__ = [
+    "MODEL_ALIASES",
+    "alias_status",
     "BackendUnavailableError",
     "ChatCache",
     "ChatModel",

