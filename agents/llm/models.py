@@ -547,6 +547,7 @@ def hf_model_dir(gguf: Path, key: str) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=out.parent))
     try:
         gguf_to_hf_dir(gguf, tmp, dtype="bfloat16")
+        tmp.chmod(0o755)  # mkdtemp's 0700 would hide the folder from other users of a shared cache
         os.replace(tmp, out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
