@@ -24,7 +24,7 @@ import time
 from typing import Any, ClassVar
 
 from agents.idea import IdeaAgent, IdeaConfig
-from evaluation.harness.benchmark import Benchmark, RunContext, Sample, mean_and_stderr, register
+from evaluation.harness.benchmark import Benchmark, RunContext, Sample, episodes_per_second, mean_and_stderr, register
 from evaluation.harness.params import Param
 from evaluation.worlds.rulearn import STEP_BUDGET, WORLDS, load_puzzles, make_world
 from evaluation.worlds.rulearn.puzzles import ROUNDS, Puzzle
@@ -33,21 +33,6 @@ CONDITIONS = ("oracle", "baseline", "idea")
 
 #: The paper asks its Reactor agent which two materials to test next, and lets it revise twice in a row.
 _REACTOR_HINT = "Also say which two materials to put into the Reactor next."
-
-
-def busy_seconds(spans: list[tuple[float, float]]) -> float:
-    """Seconds during which at least one puzzle was in flight (gaps between resumed sessions are not work)."""
-    total, cur_start, cur_end = 0.0, 0.0, None
-    for start, end in sorted(spans):
-        if cur_end is None or start > cur_end:
-            if cur_end is not None:
-                total += cur_end - cur_start
-            cur_start, cur_end = start, end
-        else:
-            cur_end = max(cur_end, end)
-    if cur_end is not None:
-        total += cur_end - cur_start
-    return total
 
 
 def repeated_actions(actions: list[list[Any]] | list[tuple[str, dict[str, Any]]]) -> int:
@@ -132,11 +117,9 @@ class Rulearn(Benchmark):
 
     def aggregate(self, records: list[dict[str, Any]], ctx: RunContext) -> dict[str, Any]:
         metrics: dict[str, Any] = mean_and_stderr(records)
-        spans = [(r["outputs"]["started"], r["outputs"]["finished"]) for r in records
-                 if "started" in (r.get("outputs") or {})]
-        if spans:
-            elapsed = busy_seconds(spans)
-            metrics["puzzles_per_minute"] = 60.0 * len(spans) / elapsed if elapsed > 0 else None
+        rate = episodes_per_second(records)
+        if rate is not None:
+            metrics["puzzles_per_minute"] = 60.0 * rate
         metrics["n_puzzles"] = len(records)
         return metrics
 
