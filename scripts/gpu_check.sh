@@ -133,11 +133,29 @@ print(json.dumps(info, indent=2))
 EOF
 step nvidia-smi 30 nvidia-smi.txt "$smi"
 step models 60 models.txt "$nesy" llm models list
+# GGUF -> Hugging Face folders for vLLM, on the CPU while the GPU tests run: dequantizing the Qwen file took
+# 14 min on a loaded 2-core machine, so it must not eat into the grid step's time. Done once per machine.
+echo "convert: $py -c <converted_hf_dir for default and qwen2.5-coder-1.5b>" >> "$out/commands.txt"
+convert_pid=""
+if [ "$dry_run" -eq 0 ]; then
+  convert_t0=$(date +%s)
+  timeout --kill-after=15 "$budget" "$py" -c '
+from agents.llm.specs import converted_hf_dir
+for alias in ("default", "qwen2.5-coder-1.5b"):
+    print(alias, converted_hf_dir(alias), flush=True)
+' > "$out/convert.txt" 2> "$out/convert.log" &
+  convert_pid=$!
+fi
 # importlib import mode: test files of the same name in different folders (test_agent.py) collect together.
 step pytest-gpu 170 pytest-gpu.txt "$py" -m pytest -m gpu -q -rA -p no:cacheprovider --import-mode=importlib \
   --junitxml "$out/pytest-gpu.xml"
 step bench-vllm-default 130 bench-vllm-default.json "$nesy" llm bench -m vllm/default --concurrency 64 \
   --requests 64 --max-tokens 64 --repeats 1 --json -M gpu_memory_utilization=0.4 -M max_model_len=2048
+if [ -n "$convert_pid" ]; then
+  wait "$convert_pid"; rc=$?
+  [ "$rc" -eq 0 ] || failed=1
+  printf 'convert\t%s\t%s\n' "$rc" "$(( $(date +%s) - convert_t0 ))" >> "$out/steps.tsv"
+fi
 step grid-acre 200 grid.md "$py" -m scripts.refinement_grid --model vllm/qwen2.5-coder-1.5b --limit "$limit" \
   --methods io,t3n5 --domains acre --out "$out/grid"
 # The grid script prints failed cells instead of failing: count them as a failed step.

@@ -61,7 +61,7 @@ def test_dry_run_writes_the_folder_with_the_plan(tmp_path):
     assert r.returncode == 0, r.stderr
     assert sorted(p.name for p in out.iterdir()) == ["commands.txt", "steps.tsv", "summary.md"]
     commands = (out / "commands.txt").read_text().splitlines()
-    assert [c.split(":")[0] for c in commands] == ["versions", "nvidia-smi", "models", "pytest-gpu",
+    assert [c.split(":")[0] for c in commands] == ["versions", "nvidia-smi", "models", "convert", "pytest-gpu",
                                                     "bench-vllm-default", "grid-acre"]
     text = "\n".join(commands)
     assert "-m pytest -m gpu" in text and f"--junitxml {out}/pytest-gpu.xml" in text

@@ -280,6 +280,24 @@ def load_model(spec: str = "default", *, cache: Any = True, cache_dir: str | os.
     return model
 
 
+def converted_hf_dir(alias: str) -> Path:
+    """The Hugging Face folder ``vllm/<alias>`` loads, converted from the alias's GGUF on first use.
+
+    Args:
+        alias: ``default`` or a name in :data:`~agents.llm.models.ALIASES`.
+
+    Returns:
+        The folder (``config.json``, bfloat16 weights, tokenizer) under ``models_dir()/hf``.
+
+    Raises:
+        ModelSpecError: Not an alias.
+        ModelNotFoundError: The alias's GGUF is not on this machine.
+    """
+    if not is_alias(alias):
+        raise ModelSpecError(f"{alias!r} is not a model alias (default, {', '.join(ALIASES)})")
+    return _converted_dir(alias, alias_gguf(alias))
+
+
 def _converted_dir(alias: str, gguf: Path) -> Path:
     """The Hugging Face folder of an alias's GGUF (:func:`~agents.llm.models.hf_model_dir`), keyed by the file
     itself so that another copy (a user's own quantisation) gets its own folder."""

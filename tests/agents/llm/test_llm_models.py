@@ -266,3 +266,10 @@ def test_hf_folder_is_converted_once_into_the_cache_and_atomically(env, monkeypa
     with pytest.raises(RuntimeError):
         M.hf_model_dir(path, "other")
     assert sorted(p.name for p in d.parent.iterdir()) == [d.name]  # the half-written folder is gone
+
+
+def test_converted_hf_dir_takes_aliases_only():
+    from agents.llm.specs import converted_hf_dir
+
+    with pytest.raises(ModelSpecError, match="not a model alias"):
+        converted_hf_dir("Qwen/Qwen2.5-7B-Instruct")
