@@ -9,7 +9,7 @@ Quick start::
     est = RuleSetEstimator(rs).fit({"a": train_probs}, train_labels % 2)
     est.predict({"a": test_probs}); est.explain({"a": test_probs}, 0)[0].text()
 
-See docs/possibilistic.md.
+The README's "Possibilistic rule systems" section has a worked example and the kernels' complexity.
 """
 
 from symbolic.possibilistic._tensor import torch_threads
@@ -18,6 +18,7 @@ from symbolic.possibilistic.errors import (
                                            DomainError,
                                            NotFittedError,
                                            PossibilisticError,
+                                           RangeError,
                                            RuleError,
                                            ShapeError,
 )
@@ -52,7 +53,7 @@ from symbolic.possibilistic.transforms import (
 
 __all__ = [
     "CascadeEstimator", "Condition", "DistributionError", "DomainError", "Explanation", "LearnedParameters",
-    "NotFittedError", "Partition", "PossibilisticError", "Rule", "RuleError", "RuleEvidence", "RuleSet",
+    "NotFittedError", "Partition", "PossibilisticError", "RangeError", "Rule", "RuleError", "RuleEvidence", "RuleSet",
     "RuleSetEstimator", "ShapeError", "Stage", "antipignistic", "chebyshev_distance", "chebyshev_rows",
     "check_possibilities", "check_probabilities", "epsilon_product", "greedy_threshold_search", "is_consistent",
     "learn_parameters",

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from symbolic.possibilistic.errors import ShapeError
+from symbolic.possibilistic.errors import RangeError, ShapeError
 
 ArrayLike = Any  # np.ndarray | torch.Tensor | nested sequences
 
@@ -40,6 +40,25 @@ def as_tensor(value: ArrayLike, name: str, *, dtype: torch.dtype | None = None,
     if t.dim() < min_dim:
         raise ShapeError(f"{name}: expected at least {min_dim} dimensions, got shape {tuple(t.shape)}")
     return t
+
+
+def check_unit(t: torch.Tensor, name: str) -> None:
+    """Raise :class:`RangeError` when ``t`` holds NaN or a value outside [0, 1], naming where.
+
+    One pass over the tensor; the kernels call it on their inputs unless told ``check=False`` (hot
+    loops whose inputs are already known to be degrees).
+    """
+    bad = torch.isnan(t) | (t < 0) | (t > 1)
+    if bool(bad.any()):
+        idx = tuple(int(i) for i in torch.nonzero(bad)[0])
+        value = float(t[idx])
+        raise RangeError(f"{name}{list(idx)} = {value!r}: degrees must lie in [0, 1] (NaN is not a degree)")
+
+
+def check_nonempty(t: torch.Tensor, name: str) -> None:
+    """Raise :class:`ShapeError` for a system without rows or columns (nothing to solve)."""
+    if t.numel() == 0:
+        raise ShapeError(f"{name} is empty (shape {tuple(t.shape)}): a min–max system needs rows and columns")
 
 
 def like_input(result: torch.Tensor, *inputs: ArrayLike) -> Any:

@@ -11,6 +11,10 @@ class DistributionError(PossibilisticError):
     """A probability distribution does not sum to 1, or a possibility distribution's max is not 1."""
 
 
+class RangeError(PossibilisticError):
+    """A degree outside [0, 1], or NaN, where the min–max kernels need possibility degrees."""
+
+
 class ShapeError(PossibilisticError):
     """Tensors whose shapes do not fit together (names the tensor and both shapes)."""
 

@@ -45,7 +45,7 @@ from typing import Literal
 import numpy as np
 import torch
 
-from symbolic.possibilistic._tensor import ArrayLike, as_tensor, like_input
+from symbolic.possibilistic._tensor import ArrayLike, as_tensor, check_nonempty, check_unit, like_input
 from symbolic.possibilistic.errors import ShapeError
 
 Method = Literal["auto", "fast", "literal", "binary"]
@@ -55,10 +55,18 @@ Method = Literal["auto", "fast", "literal", "binary"]
 CHUNK_ELEMENTS = 1 << 22
 
 
-def _system(A: ArrayLike, y: ArrayLike, *, a_name: str = "A", y_name: str = "y") -> tuple[torch.Tensor, torch.Tensor]:
-    """Convert and check a system (A, y): A (..., N, M), y (..., N) with the same batch shape."""
+def _system(A: ArrayLike, y: ArrayLike, *, a_name: str = "A", y_name: str = "y",
+            check: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+    """Convert and check a system (A, y): A (..., N, M), y (..., N) with the same batch shape.
+
+    With ``check``, also refuse empty systems and entries outside [0, 1] or NaN (one pass each).
+    """
     At = as_tensor(A, a_name, min_dim=2)
     yt = as_tensor(y, y_name, min_dim=1, dtype=At.dtype, device=At.device)
+    if check:
+        check_nonempty(At, a_name)
+        check_unit(At, a_name)
+        check_unit(yt, y_name)
     if yt.shape[-1] != At.shape[-2] or yt.shape[:-1] != At.shape[:-2]:
         raise ShapeError(f"{y_name} has shape {tuple(yt.shape)} but {a_name} has shape {tuple(At.shape)}; "
                          f"expected {y_name} of shape {tuple(At.shape[:-1])} (batch..., N)")
@@ -67,18 +75,27 @@ def _system(A: ArrayLike, y: ArrayLike, *, a_name: str = "A", y_name: str = "y")
     return At, yt
 
 
-def minmax_product(A: ArrayLike, x: ArrayLike) -> ArrayLike:
+def minmax_product(A: ArrayLike, x: ArrayLike, *, check: bool = True) -> ArrayLike:
     """Min–max product (A □ x)_k = min_j max(a_kj, x_j), batched.
 
     Args:
-        A: Matrix (..., N, M).
+        A: Matrix (..., N, M) of degrees in [0, 1].
         x: Vector (..., M), or (M,) to use one vector for every system of the batch.
+        check: Refuse empty inputs and degrees outside [0, 1] or NaN (``False`` skips the scan).
+
+    Raises:
+        RangeError: an entry outside [0, 1] or NaN (named with its index).
+        ShapeError: shapes that do not fit, or an empty matrix.
 
     Returns:
         (..., N), same kind as ``A``.
     """
     At = as_tensor(A, "A", min_dim=2)
     xt = as_tensor(x, "x", min_dim=1, dtype=At.dtype, device=At.device)
+    if check:
+        check_nonempty(At, "A")
+        check_unit(At, "A")
+        check_unit(xt, "x")
     if xt.shape[-1] != At.shape[-1]:
         raise ShapeError(f"x has shape {tuple(xt.shape)} but A has shape {tuple(At.shape)}; "
                          f"x's last axis must have size M = {At.shape[-1]}")
@@ -115,18 +132,19 @@ def _minmax(At: torch.Tensor, xt: torch.Tensor) -> torch.Tensor:
     return out.reshape(*batch, n)
 
 
-def epsilon_product(A: ArrayLike, y: ArrayLike, *, tol: float = 0.0) -> ArrayLike:
+def epsilon_product(A: ArrayLike, y: ArrayLike, *, tol: float = 0.0, check: bool = True) -> ArrayLike:
     """The product Aᵀ □_ε y: x_j = max_k (a_kj ε y_k), with a ε b = b if a < b else 0.
 
     Args:
         A: Matrix (..., N, M).
         y: Right-hand side (..., N).
         tol: Relative tolerance under which a and b count as equal (then a ε b = 0); 0 is exact.
+        check: Refuse empty systems and degrees outside [0, 1] or NaN (``False`` skips the scan).
 
     Returns:
         x of shape (..., M), same kind as ``A``.
     """
-    At, yt = _system(A, y)
+    At, yt = _system(A, y, check=check)
     return like_input(_eps_product(At, yt, tol), A)
 
 
@@ -156,24 +174,25 @@ def _eps_piece(At: torch.Tensor, yt: torch.Tensor, tol: float) -> torch.Tensor:
     return ((diff > scale) * yk).amax(-2)
 
 
-def lowest_solution(A: ArrayLike, y: ArrayLike, *, tol: float = 0.0) -> ArrayLike:
+def lowest_solution(A: ArrayLike, y: ArrayLike, *, tol: float = 0.0, check: bool = True) -> ArrayLike:
     """Candidate lowest solution x̌ = Aᵀ □_ε y (the lowest solution when the system is consistent)."""
-    return epsilon_product(A, y, tol=tol)
+    return epsilon_product(A, y, tol=tol, check=check)
 
 
-def is_consistent(A: ArrayLike, y: ArrayLike, *, tol: float = 0.0, atol: float = 0.0) -> ArrayLike:
+def is_consistent(A: ArrayLike, y: ArrayLike, *, tol: float = 0.0, atol: float = 0.0,
+                  check: bool = True) -> ArrayLike:
     """Whether A □ x = y has a solution, i.e. A □ x̌ = y (within ``atol``), per system.
 
     Returns:
         Boolean array of the batch shape (a 0-d array for one system).
     """
-    At, yt = _system(A, y)
+    At, yt = _system(A, y, check=check)
     x = _eps_product(At, yt, tol)
     out = (_minmax(At, x) - yt).abs().le(atol).all(-1)
     return like_input(out, A)
 
 
-def chebyshev_rows(A: ArrayLike, y: ArrayLike, *, method: Method = "auto") -> ArrayLike:
+def chebyshev_rows(A: ArrayLike, y: ArrayLike, *, method: Method = "auto", check: bool = True) -> ArrayLike:
     """Row-wise Chebyshev terms ∇_k, shape (..., N); their maximum is ∇.
 
     Args:
@@ -182,11 +201,12 @@ def chebyshev_rows(A: ArrayLike, y: ArrayLike, *, method: Method = "auto") -> Ar
         method: ``"fast"`` (sort + suffix max + binary search, O(NM log N)), ``"binary"`` (y must be
             0/1, O(NM)), ``"literal"`` (the closed form evaluated as written, O(N²M); the reference)
             or ``"auto"`` (``"binary"`` when y is 0/1, else ``"fast"``).
+        check: Refuse empty systems and degrees outside [0, 1] or NaN (``False`` skips the scan).
 
     Returns:
         (..., N), same kind as ``A``.
     """
-    At, yt = _system(A, y)
+    At, yt = _system(A, y, check=check)
     if method == "auto":
         method = "binary" if bool(((yt == 0) | (yt == 1)).all()) else "fast"
     if method == "fast":
@@ -202,19 +222,19 @@ def chebyshev_rows(A: ArrayLike, y: ArrayLike, *, method: Method = "auto") -> Ar
     return like_input(out, A)
 
 
-def chebyshev_distance(A: ArrayLike, y: ArrayLike, *, method: Method = "auto") -> ArrayLike:
+def chebyshev_distance(A: ArrayLike, y: ArrayLike, *, method: Method = "auto", check: bool = True) -> ArrayLike:
     """Chebyshev distance ∇ = max_k ∇_k of y to the consistent right-hand sides, per system.
 
     Returns:
         Batch-shaped array (0-d for a single system). ∇ = 0 exactly when the system is consistent.
     """
-    At, _ = _system(A, y)
-    rows = chebyshev_rows(At, as_tensor(y, "y", dtype=At.dtype, device=At.device), method=method)
+    At, yt = _system(A, y, check=check)
+    rows = chebyshev_rows(At, yt, method=method, check=False)
     return like_input(rows.amax(-1), A)
 
 
 def lowest_approximate_solution(A: ArrayLike, y: ArrayLike, nabla: ArrayLike | float | None = None, *,
-                                tol: float = 0.0, method: Method = "auto") -> ArrayLike:
+                                tol: float = 0.0, method: Method = "auto", check: bool = True) -> ArrayLike:
     """Lowest approximate solution x̃ = Aᵀ □_ε (y − ∇)⁺; ‖A □ x̃ − y‖∞ ≤ ∇.
 
     Args:
@@ -224,15 +244,15 @@ def lowest_approximate_solution(A: ArrayLike, y: ArrayLike, nabla: ArrayLike | f
         tol: Tolerance of the ε-product.
         method: ∇ method when ``nabla`` is None.
     """
-    At, yt = _system(A, y)
+    At, yt = _system(A, y, check=check)
     nab = _nabla_or(At, yt, nabla, method)
     return like_input(_eps_product(At, (yt - nab.unsqueeze(-1)).clamp_min(0), tol), A)
 
 
 def lowest_chebyshev_approximation(A: ArrayLike, y: ArrayLike, nabla: ArrayLike | float | None = None, *,
-                                   tol: float = 0.0, method: Method = "auto") -> ArrayLike:
+                                   tol: float = 0.0, method: Method = "auto", check: bool = True) -> ArrayLike:
     """Lowest Chebyshev approximation ŷ = A □ x̃ of y (a consistent right-hand side at distance ∇)."""
-    At, yt = _system(A, y)
+    At, yt = _system(A, y, check=check)
     nab = _nabla_or(At, yt, nabla, method)
     x = _eps_product(At, (yt - nab.unsqueeze(-1)).clamp_min(0), tol)
     return like_input(_minmax(At, x), A)
@@ -240,7 +260,7 @@ def lowest_chebyshev_approximation(A: ArrayLike, y: ArrayLike, nabla: ArrayLike 
 
 def _nabla_or(At: torch.Tensor, yt: torch.Tensor, nabla: ArrayLike | float | None, method: Method) -> torch.Tensor:
     if nabla is None:
-        return chebyshev_rows(At, yt, method=method).amax(-1)
+        return chebyshev_rows(At, yt, method=method, check=False).amax(-1)
     nab = as_tensor(nabla, "nabla", dtype=At.dtype, device=At.device)
     batch = At.shape[:-2]
     try:
