@@ -33,6 +33,7 @@ class MnistDigits(Benchmark):
         Param("train_size", int, 50000, "training images used (first N of the 50k split)", min=100, max=50000),
     )
     smoke_params = {"epochs": 1, "train_size": 5000, "batch_size": 32}
+    default_threads = 1  # small CNNs: a second torch thread slows training on a busy machine
     smoke_limit = 3
 
     def setup(self, ctx: RunContext) -> None:

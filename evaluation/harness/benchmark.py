@@ -100,6 +100,10 @@ class Benchmark:
     #: True when the benchmark talks to a model (LLM agents): the harness loads ``--model`` once and
     #: hands it over as ``ctx.llm``.
     uses_model: ClassVar[bool] = False
+    #: CPU threads when ``--threads`` is not given (``None``: the libraries' defaults). CPU-heavy benchmarks
+    #: of small networks set 1: on a busy 2-core machine torch's second thread mostly waits (one epoch of
+    #: LeNet-5 took 18.7 s with 2 threads against 2.2 s with one), and one thread costs little when idle.
+    default_threads: ClassVar[int | None] = None
     #: Backend options for the ``smoke`` suite's run of this benchmark (``-M`` there).
     smoke_model_options: ClassVar[Mapping[str, Any]] = {}
     #: Old parameters that configured the model, mapped to the model option that replaces them.

@@ -122,6 +122,8 @@ def _run_benchmark(name: str, params: Mapping[str, Any] | None, *, seed: int, li
         raise ParamError(f"--workers must be >= 1, got {workers}")
     if threads is not None and threads < 1:
         raise ParamError(f"--threads must be >= 1, got {threads}")
+    if threads is None:
+        threads = cls.default_threads
     raw = dict(params or {})
     options = dict(model_options or {})
     if cls.uses_model:
