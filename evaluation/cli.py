@@ -215,6 +215,7 @@ def _mount_optional() -> None:
     # Sub-apps from agents/ (LLM interface, cache, sandbox). A missing optional piece must not take
     # down the rest of the CLI, so an import failure leaves a command that explains it.
     for module, attr, name in (("agents.llm.cli", "llm_app", "llm"), ("agents.llm.cli", "cache_app", "cache"),
+                               ("agents.llm.cli", "models_app", "models"),
                                ("agents.sandbox.cli", "sandbox_app", "sandbox")):
         try:
             sub = getattr(__import__(module, fromlist=[attr]), attr)
