@@ -12,6 +12,12 @@ menu of actions:
   to revise it. No step; not twice in a row unless ``repeat_induction`` (the paper allows it only in
   the Reactor). More than ``max_hypothesis_calls`` abduction + induction calls end the episode.
 
+``checker="program"`` (not in the paper; :mod:`agents.idea.checker`): abduction and induction also write
+the hypothesis as a Python function, which is run in the sandbox on the past observations the world lists
+in ``Observation.info["program"]``; a hypothesis that contradicts them (or has no readable function) is
+sent back with the failing cases, at most ``max_revisions`` times, each revision one more hypothesis call
+toward ``max_hypothesis_calls``. The last reply is kept whatever its verdict.
+
 ``method="baseline"`` is the same loop without hypotheses (the paper's ReAct-style baseline). Choosing an
 action is one call (reason briefly, then the index in square brackets); an action with arguments gets a
 second call for its input (a string inside ``['...']``, or materials in parentheses). With
@@ -31,10 +37,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agents.idea import prompts as P
+from agents.idea.checker import Verdict, check_hypothesis, failures_text
 from agents.llm import ChatModel, Completion, ContextLengthError
 from agents.world import Action, ActionError, Environment, Observation
 
 METHODS = ("idea", "baseline")
+CHECKERS = ("none", "program")
 
 
 @dataclass
@@ -56,6 +64,11 @@ class IdeaConfig:
         memory_chars: Most characters of memory shown per prompt (the first observation is always kept,
             then the most recent ones) so prompts fit small context windows.
         name: The agent's name in the prompt (the paper's runs: "Kevin").
+        checker: ``"none"`` (the paper) or ``"program"``: hypotheses are also Python functions checked
+            against the world's past observations (IDEA only; the world must describe them).
+        max_revisions: Revision requests per hypothesis when its program contradicts the observations.
+        program_max_tokens: Tokens of a hypothesis reply with ``checker="program"`` (words and code).
+        sandbox: The :class:`agents.sandbox.Sandbox` that runs hypothesis programs (default: shared).
     """
 
     method: str = "idea"
@@ -70,10 +83,18 @@ class IdeaConfig:
     temperature: float = 0.0
     memory_chars: int = 3000
     name: str = "Kevin"
+    checker: str = "none"
+    max_revisions: int = 2
+    program_max_tokens: int = 400
+    sandbox: Any = None
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
             raise ValueError(f"method must be one of {', '.join(METHODS)}, not {self.method!r}")
+        if self.checker not in CHECKERS:
+            raise ValueError(f"checker must be one of {', '.join(CHECKERS)}, not {self.checker!r}")
+        if self.max_revisions < 0:
+            raise ValueError(f"max_revisions must be >= 0, not {self.max_revisions}")
 
 
 @dataclass
@@ -90,6 +111,8 @@ class EpisodeResult:
         hypothesis_calls: Abduction + induction calls made.
         stopped: Why the loop ended: ``done``, ``budget`` or ``hypothesis_limit``.
         transcript: Every request and reply.
+        program_checks: Hypothesis programs checked against past observations (``checker="program"``).
+        program_rejections: Checks that found a contradiction (or no readable program).
     """
 
     done: bool
@@ -105,6 +128,8 @@ class EpisodeResult:
     completion_tokens: int = 0
     requests: int = 0
     wall_s: float = 0.0
+    program_checks: int = 0
+    program_rejections: int = 0
 
 
 _INDEX = re.compile(r"\[\s*(\d+)\s*\]")
@@ -178,6 +203,7 @@ class _Episode:
         self.transcript: list[dict[str, Any]] = []
         self.tokens = [0, 0, 0]
         self.memory_chars = config.memory_chars
+        self.checks = [0, 0]  # programs checked, programs rejected
 
     # ------------------------------------------------------------------------------------ the loop
 
@@ -235,7 +261,8 @@ class _Episode:
                              actions=self.actions, hypotheses=self.hypotheses, hypothesis_calls=self.calls,
                              stopped=stopped, transcript=self.transcript, prompt_tokens=self.tokens[0],
                              completion_tokens=self.tokens[1], requests=self.tokens[2],
-                             wall_s=time.perf_counter() - started)
+                             wall_s=time.perf_counter() - started, program_checks=self.checks[0],
+                             program_rejections=self.checks[1])
 
     # ---------------------------------------------------------------------------------- the calls
 
@@ -284,23 +311,47 @@ class _Episode:
         self.calls += 1
         if self.calls > self.cfg.max_hypothesis_calls:
             return  # the loop ends the episode (the paper's 17th call fails the puzzle)
+        spec = obs.info.get("program") if self.cfg.checker == "program" else None
+        program = P.PROGRAM.format(**spec) if spec else ""
+        max_tokens = self.cfg.program_max_tokens if spec else self.cfg.hypothesis_max_tokens
         hint = f" {self.cfg.hint}" if self.cfg.hint else ""
         if abduction:
             menu = P.menu_text([a.description or a.name for a in obs.actions])
-            user = P.ABDUCTION.format(memory=self._memory(), menu=menu, hint=hint)
+            user = P.ABDUCTION.format(memory=self._memory(), menu=menu, hint=hint + program)
         else:
             buffer = "\n".join(self.buffer) or "(none)"
             user = P.INDUCTION.format(memory=self._memory(), hypothesis=self.hypothesis or "(none)",
-                                      buffer=buffer, hint=hint)
-        reply = await self._ask("abduction" if abduction else "induction", user, self.cfg.hypothesis_max_tokens,
-                                None)
+                                      buffer=buffer, hint=hint + program)
+        reply = await self._ask("abduction" if abduction else "induction", user, max_tokens, None)
         text = (reply.text.strip() if reply is not None else "") or (self.hypothesis or "")
+        if spec and text:
+            text = await self._revise(text, spec, program, max_tokens)
         self.hypothesis = text or None
         self.hypotheses.append(text)
         self.buffer = []
         if text:
             self.memory.append(("Your hypothesis and plan: " if abduction else "You revised your hypothesis: ")
                                + text)
+
+    async def _revise(self, text: str, spec: dict[str, Any], program: str, max_tokens: int) -> str:
+        """Check the hypothesis program; send a contradicted one back (bounded) and return the last reply."""
+        for revision in range(self.cfg.max_revisions + 1):
+            verdict: Verdict = await check_hypothesis(text, spec, self.cfg.sandbox)
+            self.checks[0] += 1
+            self.transcript.append({"type": "program_check", "consistent": verdict.consistent,
+                                    "checked": verdict.checked, "failures": verdict.failures})
+            if verdict.consistent:
+                return text
+            self.checks[1] += 1
+            # A revision is one more hypothesis call: it counts toward the paper's limit of 16.
+            if revision == self.cfg.max_revisions or self.calls >= self.cfg.max_hypothesis_calls:
+                return text
+            self.calls += 1
+            user = P.REVISE.format(memory=self._memory(), hypothesis=text, failures=failures_text(verdict),
+                                   program=program)
+            reply = await self._ask("revision", user, max_tokens, None)
+            text = (reply.text.strip() if reply is not None else "") or text
+        return text
 
     async def _ask(self, kind: str, user: str, max_tokens: int, constraint: Any) -> Completion | None:
         messages = [{"role": "system", "content": P.SYSTEM.format(name=self.cfg.name, budget=self.cfg.budget)},

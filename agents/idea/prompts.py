@@ -43,3 +43,12 @@ def menu_text(options: list[str]) -> str:
 def hypothesis_block(hypothesis: str | None) -> str:
     """The hypothesis and plan that condition an action choice (IDEA's deduction), or nothing."""
     return f"Your hypothesis and plan:\n{hypothesis}\n\n" if hypothesis else ""
+
+#: Added to abduction and induction with ``checker="program"`` (the world says what ``fn`` is).
+PROGRAM = ("\nAlso write the hypothesis as a Python program that can be run on what you observed: {explain}\n"
+           "After the plan, give it in a ```python block that starts with:\n{signature}")
+
+REVISE = ("{memory}\n\nYour hypothesis and plan:\n{hypothesis}\n\n"
+          "Its program was run on your past observations and contradicts them:\n{failures}\n\n"
+          "Revise the hypothesis and its program so that they agree with every observation.{program}\n"
+          "Answer in the form:\nHypothesis: ...\nPlan: ...")

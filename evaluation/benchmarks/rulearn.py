@@ -7,14 +7,18 @@ Function Operator, the Escape Room and the Reactor (``evaluation/worlds/rulearn`
 Conditions (the paper's three): ``oracle`` (Level 1, the rule stated; the baseline agent), ``baseline``
 (Level 2, ReAct-style: choose an action, then its input) and ``idea`` (Level 2 with abduction,
 deduction and induction). ``structured=true`` (not in the paper) decodes action indices and inputs
-under constraints and is reported as its own condition.
+under constraints and is reported as its own condition; so is ``checker=program`` (not in the paper;
+IDEA only): every hypothesis is also a Python function, run in the sandbox on the past observations the
+world lists, and sent back with the failing cases when it contradicts them (at most ``revisions`` times,
+each a hypothesis call toward the limit of 16).
 
 Metrics: ``success_rate`` (solved within the budget; the world says whether it was solved, and the
 world's steps plus the agent's format failures must stay under the budget) overall and per world
 (``success_rate_<world>``), ``steps`` (the reference's count: the solving action is free),
 ``repeated_actions`` (actions carried out that repeat an earlier one, per puzzle), ``format_failures``
 (replies naming no valid action, unreadable inputs, refused actions: each costs a step),
-``hypothesis_calls``, tokens, requests, ``wall_s`` per puzzle and ``puzzles_per_minute`` for the run.
+``hypothesis_calls``, ``program_checks`` and ``program_rejections`` (``checker=program``), tokens,
+requests, ``wall_s`` per puzzle and ``puzzles_per_minute`` for the run.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import json
 import time
 from typing import Any, ClassVar
 
-from agents.idea import IdeaAgent, IdeaConfig
+from agents.idea import CHECKERS, IdeaAgent, IdeaConfig
 from evaluation.harness.benchmark import Benchmark, RunContext, Sample, episodes_per_second, mean_and_stderr, register
 from evaluation.harness.params import Param
 from evaluation.worlds.rulearn import STEP_BUDGET, WORLDS, load_puzzles, make_world
@@ -52,6 +56,9 @@ class Rulearn(Benchmark):
         Param("condition", str, "idea", "oracle (Level 1, baseline agent), baseline (Level 2), idea (Level 2)",
               choices=CONDITIONS),
         Param("structured", bool, False, "structured decoding of action indices and inputs (not in the paper)"),
+        Param("checker", str, "none", "none, or program: hypotheses as Python functions checked against past "
+              "observations (idea only)", choices=CHECKERS),
+        Param("revisions", int, 2, "revision requests per contradicted hypothesis program", min=0, max=10),
         Param("round", int, 1, "puzzle round (0: all five)", min=0, max=ROUNDS),
         Param("budget", int, STEP_BUDGET, "steps per puzzle (the paper: 15)", min=1, max=100),
         Param("max_tokens", int, 160, "tokens of an action-choice or hypothesis reply", min=8),
@@ -83,7 +90,8 @@ class Rulearn(Benchmark):
         return IdeaConfig(method="idea" if p["condition"] == "idea" else "baseline", budget=p["budget"],
                           structured=p["structured"], max_tokens=p["max_tokens"],
                           hypothesis_max_tokens=p["max_tokens"], repeat_induction=world == "reactor",
-                          hint=_REACTOR_HINT if world == "reactor" else "")
+                          hint=_REACTOR_HINT if world == "reactor" else "", checker=p["checker"],
+                          max_revisions=p["revisions"], program_max_tokens=max(400, p["max_tokens"]))
 
     async def arun_sample(self, sample: Sample, ctx: RunContext) -> dict[str, Any]:
         world_name = sample.inputs["world"]
@@ -103,6 +111,7 @@ class Rulearn(Benchmark):
             "hypotheses": res.hypotheses, "hypothesis_calls": res.hypothesis_calls, "stopped": res.stopped,
             "last_observation": res.last_observation.text, "prompt_tokens": res.prompt_tokens,
             "completion_tokens": res.completion_tokens, "requests": res.requests, "wall_s": res.wall_s,
+            "program_checks": res.program_checks, "program_rejections": res.program_rejections,
             "started": started, "finished": time.time(), "transcript": res.transcript,
         }
 
@@ -113,7 +122,9 @@ class Rulearn(Benchmark):
                 "steps": outputs["steps"], "repeated_actions": repeated_actions(outputs["actions"]),
                 "format_failures": outputs["format_failures"], "hypothesis_calls": outputs["hypothesis_calls"],
                 "prompt_tokens": outputs["prompt_tokens"], "completion_tokens": outputs["completion_tokens"],
-                "requests": outputs["requests"], "wall_s": outputs["wall_s"]}
+                "requests": outputs["requests"], "wall_s": outputs["wall_s"],
+                "program_checks": outputs.get("program_checks", 0),
+                "program_rejections": outputs.get("program_rejections", 0)}
 
     def aggregate(self, records: list[dict[str, Any]], ctx: RunContext) -> dict[str, Any]:
         metrics: dict[str, Any] = mean_and_stderr(records)

@@ -91,3 +91,20 @@ def check_open(episode: Episode) -> None:
     """Refuse actions after the end of an episode (the agent should have stopped)."""
     if episode.done:
         raise ActionError("the puzzle is over; no action is available")
+
+
+def program_spec(signature: str, explain: str, compare: str, observations: list[dict[str, Any]]) -> dict[str, Any]:
+    """What a world tells an agent that writes its hypothesis as a program (``info["program"]``).
+
+    The agent cannot import the world, so the world states everything a checker needs: the function to
+    write, how outputs compare, and the past observations as ``{"args", "output", "text"}`` records.
+
+    Args:
+        signature: The ``def fn(...):`` line the hypothesis must define.
+        explain: What ``fn`` receives and must return.
+        compare: ``equal`` (``==``), ``close`` (numbers within 1e-6, relative) or ``regex`` (``str(result)``
+            must fully match the expected pattern: what the feedback allows).
+        observations: Past observations: ``args`` (the arguments of ``fn``), ``output`` (what it must
+            return, or the pattern) and ``text`` (the observation as the agent read it).
+    """
+    return {"signature": signature, "explain": explain, "compare": compare, "observations": observations}

@@ -33,6 +33,7 @@ from evaluation.worlds.rulearn.common import (
     code_feedback,
     digits_of,
     final_observation,
+    program_spec,
     string_argument,
 )
 
@@ -92,6 +93,8 @@ class EscapeRoomWorld:
         self.room = "hall"
         self.entries = 0
         self.seen: set[str] = set()
+        #: ``(entries before it, code, digit verdicts)`` of every 3-digit code judged.
+        self.judged: list[tuple[int, str, list[bool]]] = []
 
     @property
     def colour(self) -> str:
@@ -114,6 +117,7 @@ class EscapeRoomWorld:
         self.room = self.rooms()[0]
         self.entries = 0
         self.seen = set()
+        self.judged = []
         if self.level == 1:
             note = ("A note by the door: the exit code has 3 digits; they count the paintings of one colour "
                     "painted in oil, in acrylic and in watercolour.")
@@ -143,7 +147,26 @@ class EscapeRoomWorld:
     # ------------------------------------------------------------------------------------- helpers
 
     def info(self) -> dict[str, Any]:
-        return self.episode.info() | {"room": self.room, "entries": self.entries, "colour": self.colour}
+        return self.episode.info() | {"room": self.room, "entries": self.entries, "colour": self.colour,
+                                      "program": self.program()}
+
+    def program(self) -> dict[str, Any]:
+        """Judged codes as observations a hypothesis program ``fn(paintings, entry)`` must agree with.
+
+        The feedback says only which digits were right, so the expected output is a pattern: a right
+        digit must be repeated, a wrong one must differ. ``paintings`` is every painting seen so far.
+        """
+        seen = [[p.colour, p.medium] for p in self.puzzle.paintings if p.subject in self.seen]
+        observations = []
+        for entry, code, right in self.judged:
+            pattern = "".join(d if ok else f"(?!{d})[0-9]" for d, ok in zip(code, right, strict=True))
+            verdicts = ", ".join(f"digit {i + 1} {'correct' if ok else 'incorrect'}" for i, ok in enumerate(right))
+            observations.append({"args": [seen, entry], "output": pattern,
+                                 "text": f"code entry #{entry + 1}: you entered {code}; {verdicts}"})
+        return program_spec("def fn(paintings, entry):",
+                            "fn(paintings, entry) returns the 3-digit exit code (a string) for code entry number "
+                            "entry (0 for the first code entered, 1 for the second, ...), given paintings: a "
+                            "list of [colour, medium] pairs of every painting you have seen.", "regex", observations)
 
     def menu(self) -> tuple[Action, ...]:
         actions = []
@@ -189,6 +212,7 @@ class EscapeRoomWorld:
             self.episode.failed, self.episode.reason = True, "the lock jammed after 12 entries"
             return final_observation(f"You enter {code}. The lock jams for good; the puzzle is failed.",
                                      self.episode)
+        self.judged.append((self.entries - 1, code, [a == b for a, b in zip(code, expected, strict=True)]))
         text = f"You enter {code}. " + code_feedback(code, expected)
         if self.entries % ENTRIES_PER_COLOUR == 0:
             text += " " + self._switch_message()

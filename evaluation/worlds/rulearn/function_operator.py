@@ -37,6 +37,7 @@ from evaluation.worlds.rulearn.common import (
     code_feedback,
     digits_of,
     final_observation,
+    program_spec,
     string_argument,
 )
 
@@ -176,6 +177,8 @@ class FunctionOperatorWorld:
         self.values = dict(puzzle.values)
         self.entries = 0
         self._rng = random.Random(0)
+        #: ``(function index, x as typed, x, output)`` read since the parameters were last drawn.
+        self.readings: list[tuple[int, str, float, str]] = []
 
     @property
     def code(self) -> str:
@@ -190,6 +193,7 @@ class FunctionOperatorWorld:
         self.values = dict(self.puzzle.values)
         self.entries = 0
         self._rng = random.Random(seed)
+        self.readings = []
         return Observation(text=self.intro(), actions=self.menu(), info=self.info())
 
     def step(self, action: str, arguments: dict[str, Any] | None = None) -> Observation:
@@ -214,6 +218,7 @@ class FunctionOperatorWorld:
             raise ActionError(str(exc)) from None
         self.episode.history.append((action, {"x": raw}))
         out = evaluate(self.functions[i - 1], self.values, x)
+        self.readings.append((i, raw, x, out))
         self.episode.charge()
         text = f"You set x = {raw} for Function #{i}; the computer shows f{i}({raw}) = {out}."
         return self._after(text)
@@ -221,7 +226,20 @@ class FunctionOperatorWorld:
     # ------------------------------------------------------------------------------------- helpers
 
     def info(self) -> dict[str, Any]:
-        return self.episode.info() | {"entries": self.entries}
+        return self.episode.info() | {"entries": self.entries, "program": self.program()}
+
+    def program(self) -> dict[str, Any]:
+        """The readings as observations a hypothesis program ``fn(i, x)`` must reproduce.
+
+        Only readings since the last re-draw count (older ones were made with other parameter values),
+        and a division by zero is left out (the hypothesis need not model the error message).
+        """
+        observations = [{"args": [i, x], "output": float(out), "text": f"f{i}({raw}) = {out}"}
+                        for i, raw, x, out in self.readings if not out.startswith("Error")]
+        return program_spec(
+            "def fn(i, x):",
+            f"fn(i, x) returns the value of Function #i (i from 1 to {len(self.functions)}) at x (a float), "
+            "using your guessed parameter values; `import math` for sin.", "close", observations)
 
     def intro(self) -> str:
         names = self.puzzle.names
@@ -270,6 +288,7 @@ class FunctionOperatorWorld:
             names = sorted(self.values)
             drawn = self._rng.sample(range(1, 10), len(names))
             self.values = dict(zip(names, drawn, strict=True))
+            self.readings = []
             text += " The computer beeps: the parameter values have been drawn anew."
         self.episode.charge()
         return self._after(text)

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agents.world import Action, ActionError, Observation
-from evaluation.worlds.rulearn.common import STEP_BUDGET, Episode, check_open, final_observation
+from evaluation.worlds.rulearn.common import STEP_BUDGET, Episode, check_open, final_observation, program_spec
 
 RULES = (1, 2, 3, 4)
 
@@ -113,6 +113,8 @@ class ReactorWorld:
         self.episode = Episode(budget=budget)
         self.storage: list[str] = []
         self._rng = random.Random(0)
+        #: ``(first, second, products)`` of every two-material reaction seen (the examples first).
+        self.reactions: list[tuple[str, str, list[str]]] = []
 
     # ----------------------------------------------------------------------------------- protocol
 
@@ -121,7 +123,9 @@ class ReactorWorld:
         self.episode = Episode(budget=self.budget)
         self._rng = random.Random(seed)
         self.storage = raw_letters(self.puzzle.target)
-        return Observation(text=self.intro(), actions=self.menu(), info=self.episode.info())
+        self.reactions = ([(a, b, combine(self.puzzle.rule, a, b)) for a, b in self.puzzle.examples]
+                          if self.level == 2 else [])
+        return Observation(text=self.intro(), actions=self.menu(), info=self.info())
 
     def step(self, action: str, arguments: dict[str, Any] | None = None) -> Observation:
         """``react`` with ``{"materials": [one or two names from storage]}``, or ``submit``."""
@@ -142,6 +146,7 @@ class ReactorWorld:
             what = f"{materials[0]} decomposed into {' and '.join(products)}."
         else:
             products = combine(self.puzzle.rule, materials[0], materials[1])
+            self.reactions.append((materials[0], materials[1], products))
             what = f"{materials[0]} and {materials[1]} turned into {' and '.join(products)}."
         for p in products:
             if p not in self.storage:
@@ -152,9 +157,25 @@ class ReactorWorld:
             return final_observation(f"{text} {self.episode.reason}; the puzzle is failed.", self.episode)
         if self.puzzle.target in self.storage:
             text += f" The target {self.puzzle.target} is in storage."
-        return Observation(text=text, actions=self.menu(), info=self.episode.info())
+        return Observation(text=text, actions=self.menu(), info=self.info())
 
     # ------------------------------------------------------------------------------------- helpers
+
+    def info(self) -> dict[str, Any]:
+        return self.episode.info() | {"program": self.program()}
+
+    def program(self) -> dict[str, Any]:
+        """Two-material reactions as observations a hypothesis program ``fn(first, second)`` must reproduce.
+
+        One material alone is left out: it is shuffled at random whatever the rule.
+        """
+        observations = [{"args": [a, b], "output": products,
+                         "text": f"{a} and {b} turned into {' and '.join(products)}"}
+                        for a, b, products in self.reactions]
+        return program_spec("def fn(first, second):",
+                            "fn(first, second) returns the list of products (strings) of putting the materials "
+                            "first and second (strings of letters) into the Reactor in that order.",
+                            "equal", observations)
 
     def intro(self) -> str:
         lines = [
