@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 from agents.refinement import METHODS, RefinementAgent, RefinementConfig
 from agents.world import Domain
-from evaluation.harness.benchmark import Benchmark, RunContext, Sample, mean_and_stderr, register
+from evaluation.harness.benchmark import Benchmark, RunContext, Sample, episodes_per_second, mean_and_stderr, register
 from evaluation.harness.params import Param
 from evaluation.worlds.induction.tasks import Task
 
@@ -34,25 +34,6 @@ def _norm(value: Any) -> Any:
 def _accuracy(predictions: list[Any], expected: list[Any]) -> tuple[float, float]:
     right = [p is not None and _norm(p) == _norm(e) for p, e in zip(predictions, expected, strict=True)]
     return sum(right) / len(right), float(all(right))
-
-
-def _busy_seconds(spans: list[tuple[float, float]]) -> float:
-    """Seconds during which at least one task was in flight.
-
-    A resumed run holds tasks from several sessions; the gaps between sessions are not work, so the
-    length of the union of the task intervals is used rather than last finish minus first start.
-    """
-    total, cur_start, cur_end = 0.0, None, None
-    for start, end in sorted(spans):
-        if cur_end is None or start > cur_end:
-            if cur_end is not None:
-                total += cur_end - cur_start
-            cur_start, cur_end = start, end
-        else:
-            cur_end = max(cur_end, end)
-    if cur_end is not None:
-        total += cur_end - cur_start
-    return total
 
 
 def _common_params(forms: tuple[str, ...], n_tasks: int) -> tuple[Param, ...]:
@@ -170,11 +151,9 @@ class _Refinement(Benchmark):
 
     def aggregate(self, records: list[dict[str, Any]], ctx: RunContext) -> dict[str, Any]:
         metrics: dict[str, Any] = mean_and_stderr(records)
-        spans = [(r["outputs"]["started"], r["outputs"]["finished"]) for r in records
-                 if "started" in (r.get("outputs") or {})]
-        if spans:
-            elapsed = _busy_seconds(spans)
-            metrics["tasks_per_minute"] = 60.0 * len(spans) / elapsed if elapsed > 0 else None
+        rate = episodes_per_second(records)
+        if rate is not None:
+            metrics["tasks_per_minute"] = 60.0 * rate
         metrics["n_tasks"] = len(records)
         # task accuracy is a share of a few tasks: the count says how few ("3 of 20", not only 15 %)
         metrics["tasks_solved"] = int(sum(1 for r in records if (r.get("score") or {}).get("task_accuracy") == 1.0))
