@@ -214,8 +214,10 @@ def _metric_row(run: dict[str, Any]) -> dict[str, Any]:
         else:
             row[key] = value
     if res.get("complete") is False:
+        dropped = metrics.get("n_dropped_nonfinite")
         row["complete"] = (f"no: {res.get('n_failed', '?')} failed, {res.get('n_missing', '?')} missing "
-                           f"of {res.get('n_expected', '?')}")
+                           f"of {res.get('n_expected', '?')}"
+                           + (f", {_fmt(dropped)} seeds dropped (non-finite training)" if dropped else ""))
     if res.get("llm_cache"):
         row["cache_hit_rate"] = res["llm_cache"].get("hit_rate")
     row["samples"] = n

@@ -233,3 +233,14 @@ def test_a_folder_that_is_neither_run_nor_suite_is_refused_before_writing(tmp_pa
     with pytest.raises(RunFolderError, match="nor a suite folder"):
         write_report([tmp_path], tmp_path / "rep")
     assert not (tmp_path / "rep").exists()
+
+
+def test_incomplete_runs_say_what_is_missing_and_how_many_seeds_were_dropped(tmp_path):
+    run = make_run(tmp_path / "run")
+    res = json.loads((run / "results.json").read_text())
+    res.update(complete=False, n_failed=1, n_missing=2, n_expected=5)
+    res["metrics"]["n_dropped_nonfinite"] = 3
+    (run / "results.json").write_text(json.dumps(res))
+    paths = write_report([run], tmp_path / "rep")
+    text = Path(paths["markdown"]).read_text()
+    assert "no: 1 failed, 2 missing of 5, 3 seeds dropped (non-finite training)" in text
