@@ -205,10 +205,16 @@ def test_concurrent_requests_with_one_long_start_share_its_prefill():
         # Equal up to rounding: a suffix prefilled after the copy can land in a one-row batch, which
         # llama.cpp computes with other kernels (0.17 nats at most was seen here). A wrong or stale KV
         # copy changes the distribution by whole nats and the text with it.
+        # Tokens in a near tie at the top-k cutoff may swap (seen in CI-like runs: top-2 keys {'1', '2'}
+        # against {'1', 'The'}), so a token may be listed on one side only if it sits within the
+        # tolerance of the other side's last listed value; every token listed on both sides must agree.
         for ca, cb in zip(a, b, strict=True):
             for ta, tb in zip(ca.logprobs, cb.logprobs, strict=True):
-                assert ta.top.keys() == tb.top.keys()
-                assert all(abs(ta.top[k] - tb.top[k]) < 0.3 for k in ta.top)
+                assert max(ta.top, key=ta.top.get) == max(tb.top, key=tb.top.get)
+                assert all(abs(ta.top[k] - tb.top[k]) < 0.3 for k in ta.top.keys() & tb.top.keys())
+                for one, other in ((ta.top, tb.top), (tb.top, ta.top)):
+                    for k in one.keys() - other.keys():
+                        assert one[k] - min(other.values()) < 0.3
     finally:
         shared.close()
         alone.close()
