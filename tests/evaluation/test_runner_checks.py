@@ -122,3 +122,15 @@ def test_suite_with_an_unknown_only_name_is_refused_cleanly(tmp_path):
     with pytest.raises(ParamError, match="--only nosuch: no such benchmark"):
         run_suite("smoke", out=tmp_path / "suite", only=["nosuch"], progress=False)
     assert not (tmp_path / "suite").exists()
+
+
+def test_a_suite_skips_a_benchmark_whose_data_is_missing_and_says_how_to_fetch_it(tmp_path, monkeypatch):
+    from evaluation.harness.runner import run_suite
+    from tests.evaluation.toybench import ToyChecked
+
+    monkeypatch.setattr(ToyChecked, "smoke_params", {"data": "gone"})
+    res = run_suite("smoke", out=tmp_path / "suite", only=["toy-checked", "toy-noisy-squares"], progress=False)
+    assert "toy-checked" in res["skipped"] and "nesy data fetch toy" in res["skipped"]["toy-checked"]
+    assert not res["failed"] and set(res["runs"]) == {"toy-noisy-squares"}
+    suite = json.loads((tmp_path / "suite" / "suite.json").read_text())
+    assert "toy-checked" in suite["skipped"]
