@@ -13,7 +13,7 @@ Shared interpreters: :class:`PythonInterpreter` (model-written code in :mod:`age
 
 from agents.world.asp import AspInterpreter, check_program
 from agents.world.domain import Domain, RuleForm
-from agents.world.environment import Action, ActionError, Environment, Observation
+from agents.world.environment import Action, ActionError, Environment, Observation, menu_entry
 from agents.world.interpreter import CheckResult, Example, Interpreter, Outcome, OutputParseError, RuleParseError
 from agents.world.parsing import code_blocks, parse_python_rule, strip_fences
 from agents.world.python import PythonInterpreter, python_form, shared_sandbox
@@ -22,6 +22,6 @@ from agents.world.tools import ToolError, ToolSet, ToolSpec, check_arguments
 __all__ = [
     "Action", "ActionError", "AspInterpreter", "CheckResult", "Domain", "Environment", "Example", "Interpreter",
     "Observation", "Outcome", "OutputParseError", "PythonInterpreter", "RuleForm", "RuleParseError", "ToolError",
-    "ToolSet", "ToolSpec", "check_arguments", "check_program", "code_blocks", "parse_python_rule", "python_form",
-    "shared_sandbox", "strip_fences",
+    "ToolSet", "ToolSpec", "check_arguments", "check_program", "code_blocks", "menu_entry", "parse_python_rule",
+    "python_form", "shared_sandbox", "strip_fences",
 ]

@@ -8,6 +8,7 @@ the world; a benchmark reads the outcome through the world's own scorer, never t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -45,16 +46,21 @@ class Observation:
     info: dict[str, Any] = field(default_factory=dict)
 
     def action(self, name: str) -> Action:
-        """The menu entry called ``name``.
+        """The menu entry called ``name`` (see :func:`menu_entry`)."""
+        return menu_entry(self.actions, name)
 
-        Raises:
-            ActionError: naming the actions that are available.
-        """
-        for a in self.actions:
-            if a.name == name:
-                return a
-        have = ", ".join(a.name for a in self.actions) or "none"
-        raise ActionError(f"unknown action '{name}'; available now: {have}")
+
+def menu_entry(actions: Sequence[Action], name: str) -> Action:
+    """The entry of a menu called ``name``; worlds call it first in ``step`` so a bad action changes nothing.
+
+    Raises:
+        ActionError: naming the actions that are available.
+    """
+    for a in actions:
+        if a.name == name:
+            return a
+    have = ", ".join(a.name for a in actions) or "none"
+    raise ActionError(f"unknown action '{name}'; available now: {have}")
 
 
 @runtime_checkable

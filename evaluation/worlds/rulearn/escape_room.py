@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from agents.world import Action, ActionError, Observation
+from agents.world import Action, Observation, menu_entry
 from evaluation.worlds.rulearn.common import (
     STEP_BUDGET,
     Episode,
@@ -130,10 +130,7 @@ class EscapeRoomWorld:
     def step(self, action: str, arguments: dict[str, Any] | None = None) -> Observation:
         """``enter_code`` with ``{"code": "..."}``, ``go_<room>`` or ``brute_force``."""
         check_open(self.episode)
-        entry = next((a for a in self.menu() if a.name == action), None)
-        if entry is None:
-            raise ActionError(f"unknown action '{action}'; available now: "
-                              + ", ".join(a.name for a in self.menu()))
+        entry = menu_entry(self.menu(), action)
         if action == "enter_code":
             return self._enter(string_argument(entry, arguments, "code"))
         self.episode.history.append((action, {}))

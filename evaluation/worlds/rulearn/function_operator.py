@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from agents.world import Action, ActionError, Observation
+from agents.world import Action, ActionError, Observation, menu_entry
 from evaluation.worlds.rulearn.common import (
     STEP_BUDGET,
     Episode,
@@ -204,10 +204,7 @@ class FunctionOperatorWorld:
                 (the agent is charged a step for it, as the reference does).
         """
         check_open(self.episode)
-        entry = next((a for a in self.menu() if a.name == action), None)
-        if entry is None:
-            raise ActionError(f"unknown action '{action}'; available now: "
-                              + ", ".join(a.name for a in self.menu()))
+        entry = menu_entry(self.menu(), action)
         if action == "enter_code":
             return self._enter(string_argument(entry, arguments, "code"))
         i = int(action.removeprefix("assign_x_"))

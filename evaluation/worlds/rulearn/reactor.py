@@ -28,7 +28,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from agents.world import Action, ActionError, Observation
+from agents.world import Action, ActionError, Observation, menu_entry
 from evaluation.worlds.rulearn.common import STEP_BUDGET, Episode, check_open, final_observation, program_spec
 
 RULES = (1, 2, 3, 4)
@@ -130,10 +130,7 @@ class ReactorWorld:
     def step(self, action: str, arguments: dict[str, Any] | None = None) -> Observation:
         """``react`` with ``{"materials": [one or two names from storage]}``, or ``submit``."""
         check_open(self.episode)
-        entry = next((a for a in self.menu() if a.name == action), None)
-        if entry is None:
-            raise ActionError(f"unknown action '{action}'; available now: "
-                              + ", ".join(a.name for a in self.menu()))
+        menu_entry(self.menu(), action)  # an action not on the menu is refused before anything changes
         if action == "submit":
             self.episode.history.append((action, {}))
             self.episode.solved = True
