@@ -139,7 +139,9 @@ def _run_benchmark(name: str, params: Mapping[str, Any] | None, *, seed: int, li
     if executor == "ray":
         _check_ray()
     if threads is not None:
-        torch_threads(threads)
+        import torch
+
+        torch.set_num_threads(threads)  # run_benchmark restores the caller's setting afterwards
     bench = cls()
     bench.check(RunContext(benchmark=name, params=resolved, seed=seed, run_dir=run_dir, model=spec, limit=limit,
                            executor=executor))
@@ -164,13 +166,6 @@ def _check_ray() -> None:
 
 class Interrupted(NesyError, KeyboardInterrupt):
     """The user stopped a run (Ctrl-C); the message says what was saved and how to resume."""
-
-
-def torch_threads(n: int) -> None:
-    """Set torch's intra-op threads (the runner restores the caller's setting after the run)."""
-    import torch
-
-    torch.set_num_threads(n)
 
 
 def _execute(bench: Any, name: str, resolved: dict[str, Any], *, seed: int, limit: int | None, spec: str | None,
