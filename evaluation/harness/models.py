@@ -74,7 +74,7 @@ def choose_model(uses_model: bool, model: Any, options: Mapping[str, Any] | None
     if threads is not None and parse_spec(spec)[0] == "llamacpp":
         opts.setdefault("n_threads", threads)
     checked = validate_spec(spec, **opts)  # file exists, backend installed, options valid: before any work
-    if getattr(checked, "cache", None) is False:  # -M cache=off means the same as --no-cache
+    if checked.cache is False:  # -M cache=off means the same as --no-cache
         cache = False
     return ModelChoice(spec=spec, options=dict(checked.options), cache=cache)
 
