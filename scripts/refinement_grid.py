@@ -142,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     bad = [m for m in methods if m not in GRID] + [d for d in domains if d not in DOMAINS]
     if bad:
         ap.error(f"unknown method or domain {bad[0]!r}; methods: {', '.join(GRID)}; domains: {', '.join(DOMAINS)}")
-    extra = {"constrained": args.constrained, "max_tokens": args.max_tokens}
+    # The grid is the paper's configuration and its ablations, whatever the model (no per-model setup).
+    extra = {"setup": "paper", "constrained": args.constrained, "max_tokens": args.max_tokens}
     options = {"n_threads": args.threads} if args.threads else {}
     cells = run_grid(args.model, args.limit, args.out, methods, domains, extra, seed=args.seed, model_options=options)
     print(format_table(args.model, cells, methods, domains, args.limit))

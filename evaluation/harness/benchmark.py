@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from evaluation.harness.errors import ParamError
 from evaluation.harness.params import Param
 
 
@@ -110,6 +111,33 @@ class Benchmark:
     deprecated_model_params: ClassVar[Mapping[str, str]] = {}
     #: Samples may run in worker processes (local pool or Ray). False keeps them in the parent.
     parallel: ClassVar[bool] = True
+    #: Named parameter sets chosen with ``-p setup=NAME`` (a benchmark with setups declares a ``setup``
+    #: parameter whose choices are ``auto`` and these names). Explicit ``-p`` values win over the setup's.
+    setups: ClassVar[Mapping[str, Mapping[str, Any]]] = {}
+    #: What ``setup=auto`` (the default) picks for a model name (the spec without its ``backend/``;
+    #: ``"*"`` for every other model): the configuration measured best with that model.
+    auto_setups: ClassVar[Mapping[str, str]] = {}
+
+    @classmethod
+    def apply_setup(cls, given: Mapping[str, Any], model_name: str | None) -> dict[str, Any]:
+        """Fill the parameters of the chosen setup that ``given`` does not set.
+
+        ``setup=auto`` becomes the setup :attr:`auto_setups` names for ``model_name``, and the resolved
+        name is kept in the parameters, so the run's header says which configuration ran.
+
+        Raises:
+            ParamError: an unknown setup name (the message lists the valid ones).
+        """
+        out = dict(given)
+        if not cls.setups:
+            return out
+        name = str(out.get("setup", "auto")).strip()
+        if name == "auto":
+            name = cls.auto_setups.get(model_name or "", cls.auto_setups.get("*", next(iter(cls.setups))))
+        if name not in cls.setups:
+            raise ParamError(f"benchmark '{cls.name}' has no setup '{name}'; valid setups: auto, "
+                             f"{', '.join(cls.setups)}")
+        return {**cls.setups[name], **out, "setup": name}
 
     def check(self, ctx: RunContext) -> None:
         """Refuse bad input before the run folder exists (missing data, an unusable device...).

@@ -109,6 +109,15 @@ def _split_model_params(cls: type, params: dict[str, Any], options: dict[str, An
             options[new] = value
 
 
+def _model_name(spec: str | None) -> str | None:
+    """The model a spec names, without its backend (``llamacpp/default`` and ``vllm/default``: ``default``)."""
+    if spec is None:
+        return None
+    from agents.llm import parse_spec
+
+    return parse_spec(spec)[1]
+
+
 def _run_benchmark(name: str, params: Mapping[str, Any] | None, *, seed: int, limit: int | None,
                    model: Any, model_options: Mapping[str, Any] | None, cache: bool, threads: int | None,
                    out: str | Path | None, executor: str, workers: int | None,
@@ -128,9 +137,11 @@ def _run_benchmark(name: str, params: Mapping[str, Any] | None, *, seed: int, li
     options = dict(model_options or {})
     if cls.uses_model:
         _split_model_params(cls, raw, options)
-    resolved = resolve_params(name, cls.params, raw)
     choice = choose_model(cls.uses_model, model, options, cache, threads)
     spec = choice.spec if choice is not None else None
+    # A named setup fills what -p leaves unset; ``auto`` picks the one measured best for this model.
+    raw = cls.apply_setup(raw, _model_name(spec))
+    resolved = resolve_params(name, cls.params, raw)
     run_dir = Path(out) if out is not None else default_out(name, resolved, seed, spec)
     header = {"benchmark": name, "params": resolved, "model": spec, "seed": seed,
               **(choice.header() if choice is not None else {}), "threads": threads,
