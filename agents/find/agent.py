@@ -8,25 +8,33 @@ asked for one (the reference just stops there and scores the empty answer; ``for
 that it happened). Variants: *initialisation* (the box is first run on given exemplar inputs and
 the pairs are in the first message) and *single round* (only the exemplar pairs, one reply).
 
+With ``FindConfig.gp`` set (numeric functions only) the model has a second command, ``FIT()``: the
+project's genetic programming (:mod:`agents.find.gp`) fits every pair seen so far and the reply is
+the formula, its error on those pairs and its Python code, which the model may copy into ``[CODE]``.
+``FIT(x1, x2, ...)`` first runs the box on those inputs (one run), then fits. A fit takes a round.
+
 The agent talks to the world only through :class:`agents.world.ToolSet` (the ``run`` tool) and to
 the model through :mod:`agents.llm`; each episode is one coroutine, so a benchmark runs hundreds at
-once and the backend batches their requests.
+once and the backend batches their requests (a fit runs in a worker thread, off the event loop).
 """
 
 from __future__ import annotations
 
 import ast
+import asyncio
 import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from agents.find.prompts import final_request, format_pairs, nudge, task_prompt
+from agents.find.gp import GPFit, GPSettings, fit_pairs
+from agents.find.prompts import final_request, format_fit, format_pairs, nudge, task_prompt
 from agents.llm import ContextLengthError
 from agents.world import ToolError, ToolSet, code_blocks
 
 _CMD = re.compile(r"\b(RUN|PYTHON)\s*\(", re.I)
+_FIT = re.compile(r"\bFIT\s*\(", re.I)
 _MARK = re.compile(r"\[(DESCRIPTION|DOMAIN|CODE)\]\s*:?", re.I)
 _DESCRIPTION = re.compile(r"\[DESCRIPTION\]", re.I)
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
@@ -48,6 +56,7 @@ class FindConfig:
         single_round: One reply from the exemplar pairs (a MILAN-style baseline).
         mlp: Tell the model the function is a neural network's approximation (the paper's MLP prompt).
         seed: Sampling seed passed to the model.
+        gp: Settings of the ``FIT`` command's regressor; None: no ``FIT`` (numeric functions only).
     """
 
     kind: str = "numeric"
@@ -59,6 +68,7 @@ class FindConfig:
     single_round: bool = False
     mlp: bool = False
     seed: int | None = None
+    gp: GPSettings | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in ("numeric", "strings"):
@@ -67,6 +77,8 @@ class FindConfig:
             raise ValueError(f"max_rounds must be >= 1, got {self.max_rounds}")
         if self.single_round and not self.exemplars:
             raise ValueError("single_round needs exemplars: the inputs the function is shown on")
+        if self.gp is not None and self.kind != "numeric":
+            raise ValueError("the FIT command fits numeric functions only")
 
 
 @dataclass
@@ -86,7 +98,8 @@ class FindResult:
     Attributes:
         answer: The parsed answer.
         rounds: Model turns used (the final one included).
-        runs: Successful ``RUN`` commands.
+        runs: Successful ``RUN`` commands (and runs of ``FIT(x1, ...)``).
+        fits: ``FIT`` commands answered with a formula.
         inputs: How many inputs the box answered.
         forced_final: The answer had to be requested (rounds or context used up).
         stopped: ``"answered"``, ``"forced"``, ``"context"`` or ``"no_answer"``.
@@ -98,6 +111,7 @@ class FindResult:
     answer: FindAnswer
     rounds: int = 0
     runs: int = 0
+    fits: int = 0
     inputs: int = 0
     forced_final: bool = False
     stopped: str = "answered"
@@ -110,9 +124,10 @@ class FindResult:
 
 # ------------------------------------------------------------------------------------ parsing
 
-def _command_args(text: str) -> str | None:
-    """The argument text of the first ``RUN(...)``/``PYTHON(...)``, up to its closing parenthesis."""
-    m = _CMD.search(text)
+def _command_args(text: str, pattern: re.Pattern[str] = _CMD) -> str | None:
+    """The argument text of the first ``RUN(...)``/``PYTHON(...)`` (or ``pattern``), up to its closing
+    parenthesis."""
+    m = pattern.search(text)
     if m is None:
         return None
     i, depth, quote = m.end(), 1, ""
@@ -159,6 +174,21 @@ def parse_command(text: str, kind: str) -> list[Any] | None:
     for dq, sq, bare in _TOKEN.findall(args):
         words.append(dq if dq or (not sq and not bare) else sq if sq else bare)
     return [w for w in words if w != ""] or ([] if not args.strip() else [args.strip()])
+
+
+def parse_fit(text: str) -> list[float] | None:
+    """The inputs of the first ``FIT(...)`` in ``text``: ``[]`` for ``FIT()``, None when there is none.
+
+    Only a ``FIT`` that comes before any ``RUN`` counts (the first command of a reply is the one run).
+    """
+    fit = _FIT.search(text)
+    if fit is None:
+        return None
+    run = _CMD.search(text)
+    if run is not None and run.start() < fit.start():
+        return None
+    args = _command_args(text, _FIT) or ""
+    return [float(v) for v in _NUMBER.findall(args)]
 
 
 def parse_answer(text: str) -> FindAnswer:
@@ -215,7 +245,8 @@ class FindInterpreter:
         self.model = model
         self.config = config or FindConfig()
 
-    def _run_tool(self, tools: ToolSet, inputs: Sequence[Any], res: FindResult) -> str:
+    def _run_tool(self, tools: ToolSet, inputs: Sequence[Any], res: FindResult,
+                  seen: list[tuple[Any, Any]] | None = None) -> str:
         cfg = self.config
         note = ""
         if len(inputs) > cfg.max_inputs:
@@ -231,8 +262,32 @@ class FindInterpreter:
             return f"Error: {exc}"
         res.runs += 1
         res.inputs += len(pairs)
+        if seen is not None:
+            seen.extend((p[0], p[1]) for p in pairs)
         res.transcript.append({"type": "run", "inputs": list(inputs), "outputs": [p[1] for p in pairs]})
         return format_pairs(pairs, cfg.kind) + note
+
+    async def _fit(self, tools: ToolSet, inputs: list[float], pairs: list[tuple[Any, Any]], res: FindResult) -> str:
+        """``FIT(...)``: run the box on ``inputs`` (if any), then fit every pair seen so far."""
+        cfg = self.config
+        assert cfg.gp is not None
+        prefix = ""
+        if inputs:
+            prefix = self._run_tool(tools, inputs, res, seen=pairs) + "\n"
+            if prefix.startswith("Error"):
+                return prefix.strip()
+        if len(pairs) < 2:
+            res.transcript.append({"type": "fit", "pairs": len(pairs), "error": "too few pairs"})
+            return prefix + "Error: FIT needs at least 2 input-output pairs; run the function first. " + nudge(
+                cfg.kind, fit=True)
+        xs, ys = [p[0] for p in pairs], [p[1] for p in pairs]
+        fit: GPFit = await asyncio.to_thread(fit_pairs, xs, ys, cfg.gp, res.fits)
+        res.transcript.append({"type": "fit", "pairs": fit.pairs, "expression": fit.expression,
+                               "train_nmse": fit.train_nmse, "error": fit.error, "time_s": fit.time_s})
+        if fit.code is None:
+            return prefix + f"Error: nothing to fit ({fit.error}). " + nudge(cfg.kind, fit=True)
+        res.fits += 1
+        return prefix + format_fit(fit.expression or "", fit.train_nmse or 0.0, fit.pairs, fit.code)
 
     async def _chat(self, messages: list[dict[str, str]], res: FindResult) -> str:
         cfg = self.config
@@ -251,9 +306,11 @@ class FindInterpreter:
         cfg = self.config
         started = time.monotonic()
         res = FindResult(answer=FindAnswer())
-        prompt = task_prompt(cfg.kind, cfg.max_rounds, cfg.max_inputs, mlp=cfg.mlp, single_round=cfg.single_round)
+        prompt = task_prompt(cfg.kind, cfg.max_rounds, cfg.max_inputs, mlp=cfg.mlp, single_round=cfg.single_round,
+                             fit_tool=cfg.gp is not None)
+        pairs: list[tuple[Any, Any]] = []  # every pair the box answered (what FIT fits)
         if cfg.exemplars:
-            prompt += "\n\n" + self._run_tool(tools, list(cfg.exemplars), res)
+            prompt += "\n\n" + self._run_tool(tools, list(cfg.exemplars), res, seen=pairs)
         messages = [{"role": "user", "content": prompt}]
         observed = [prompt]  # for a compacted restart when the context is full
         try:
@@ -272,10 +329,16 @@ class FindInterpreter:
                     messages.append({"role": "user", "content": ask})
                     res.answer = parse_answer(await self._chat(messages, res))
                     break
-                inputs = parse_command(text, cfg.kind)
-                reply = nudge(cfg.kind) if inputs is None else self._run_tool(tools, inputs, res)
-                if inputs is not None:
+                fit_inputs = parse_fit(text) if cfg.gp is not None else None
+                inputs = parse_command(text, cfg.kind) if fit_inputs is None else None
+                if fit_inputs is not None:
+                    reply = await self._fit(tools, fit_inputs, pairs, res)
                     observed.append(reply)
+                elif inputs is not None:
+                    reply = self._run_tool(tools, inputs, res, seen=pairs)
+                    observed.append(reply)
+                else:
+                    reply = nudge(cfg.kind, fit=cfg.gp is not None)
                 messages.append({"role": "user", "content": reply})
         except ContextLengthError:
             # Out of context: restart from the task and everything the box answered, and ask for the answer.

@@ -19,8 +19,9 @@ ANSWER_FORMAT = {
 }
 
 
-def task_prompt(kind: str, max_rounds: int, max_inputs: int, *, mlp: bool = False, single_round: bool = False) -> str:
-    """The first user message: what the black box is, the command, the budget and the answer format."""
+def task_prompt(kind: str, max_rounds: int, max_inputs: int, *, mlp: bool = False, single_round: bool = False,
+                fit_tool: bool = False) -> str:
+    """The first user message: what the black box is, the command(s), the budget and the answer format."""
     if kind == "numeric":
         what = ("There is a hidden function f(x) that takes one real number and returns a number. "
                 "Your job is to find out what it does.")
@@ -30,6 +31,10 @@ def task_prompt(kind: str, max_rounds: int, max_inputs: int, *, mlp: bool = Fals
                 "elsewhere (for example constant noise); look for such an interval and report its bounds.")
         if mlp:
             warn += " The function is computed by a small neural network that approximates a simple formula."
+        if fit_tool:
+            how += (" You may also write FIT() to fit a formula to all the pairs seen so far (a genetic-programming "
+                    "regressor); FIT(x1, x2, ...) first runs the function on those inputs. It answers with the "
+                    "formula, its error and Python code you may use in [CODE]. A FIT takes a round.")
     else:
         what = ("There is a hidden function f(s) that takes a string and returns a string. "
                 "Your job is to find out what it does.")
@@ -51,11 +56,19 @@ def format_pairs(pairs: Sequence[Sequence[Any]], kind: str) -> str:
     return "Response: Function input - output pairs: " + " ".join(f"({fmt(x)}, {fmt(y)})" for x, y in pairs)
 
 
-def nudge(kind: str) -> str:
+def nudge(kind: str, fit: bool = False) -> str:
     """The reply to a message with neither a command nor an answer."""
     example = "RUN(-10, 0, 10)" if kind == "numeric" else 'RUN("apple", "Hello World")'
+    if fit:
+        example += " or FIT()"
     return (f"Run the function with a command such as {example}, or give your final answer in the format "
             "starting with [DESCRIPTION]:.")
+
+
+def format_fit(expression: str, train_nmse: float, pairs: int, code: str) -> str:
+    """The ``FIT`` command's reply: the formula, its error on the pairs and its code."""
+    return (f"Response: Fitted formula on {pairs} pairs (error {train_nmse:.3g} of the variance; 0 is exact):\n"
+            f"f(x) = {expression}\nAs code:\n```python\n{code.strip()}\n```")
 
 
 def final_request(kind: str, reason: str) -> str:
