@@ -45,3 +45,25 @@ def test_interpreter_runs_end_to_end_with_the_default_model():
     assert res.completion_tokens > 0 and box.calls >= 1  # the exemplars at least
     assert res.stopped in ("answered", "forced", "context", "no_answer")
     assert [e for e in res.transcript if e["type"] == "chat"]
+
+
+def test_interpreter_with_the_fit_tool_runs_end_to_end_with_the_default_model():
+    from agents.find import GPSettings
+    from agents.llm import load_model
+
+    model = load_model("default", n_threads=1)
+    box = Linear()
+    started = time.monotonic()
+    try:
+        cfg = FindConfig(kind="numeric", max_rounds=3, max_tokens=96, exemplars=(-2, 0, 5),
+                         gp=GPSettings(population_size=100, generations=5))
+        res = asyncio.run(FindInterpreter(model, cfg).run(box))
+    finally:
+        asyncio.run(model.aclose())
+    assert time.monotonic() - started < 120
+    chats = [e for e in res.transcript if e["type"] == "chat"]
+    assert "FIT()" in chats[0]["request"]  # the tool is offered in the task
+    assert 1 <= res.rounds <= 4 and res.requests == res.rounds == len(chats)
+    fits = [e for e in res.transcript if e["type"] == "fit"]
+    assert res.fits == sum(1 for e in fits if e["error"] is None)  # a FIT the model wrote was answered
+    assert res.stopped in ("answered", "forced", "context", "no_answer")
