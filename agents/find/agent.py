@@ -33,6 +33,8 @@ from agents.find.prompts import final_request, format_fit, format_pairs, nudge, 
 from agents.llm import ContextLengthError
 from agents.world import ToolError, ToolSet, code_blocks
 
+#: What the box computes: numeric or string functions, or synthetic neurons (entity / relation).
+KINDS: tuple[str, ...] = ("numeric", "strings", "entities", "relations")
 _CMD = re.compile(r"\b(RUN|PYTHON)\s*\(", re.I)
 _FIT = re.compile(r"\bFIT\s*\(", re.I)
 _MARK = re.compile(r"\[(DESCRIPTION|DOMAIN|CODE)\]\s*:?", re.I)
@@ -46,7 +48,8 @@ class FindConfig:
     """How the interpreter runs.
 
     Attributes:
-        kind: ``"numeric"`` or ``"strings"``.
+        kind: ``"numeric"``, ``"strings"``, ``"entities"`` or ``"relations"`` (neurons: words in; no
+            ``[CODE]`` is asked for).
         max_rounds: Most model turns before the answer is requested (the paper's 20).
         max_tokens: Tokens per reply.
         temperature: Sampling temperature (0: greedy).
@@ -71,8 +74,8 @@ class FindConfig:
     gp: GPSettings | None = None
 
     def __post_init__(self) -> None:
-        if self.kind not in ("numeric", "strings"):
-            raise ValueError(f"kind must be 'numeric' or 'strings', got {self.kind!r}")
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
         if self.max_rounds < 1:
             raise ValueError(f"max_rounds must be >= 1, got {self.max_rounds}")
         if self.single_round and not self.exemplars:
@@ -245,8 +248,8 @@ class FindInterpreter:
         self.model = model
         self.config = config or FindConfig()
 
-    def _run_tool(self, tools: ToolSet, inputs: Sequence[Any], res: FindResult,
-                  seen: list[tuple[Any, Any]] | None = None) -> str:
+    async def _run_tool(self, tools: ToolSet, inputs: Sequence[Any], res: FindResult,
+                        seen: list[tuple[Any, Any]] | None = None) -> str:
         cfg = self.config
         note = ""
         if len(inputs) > cfg.max_inputs:
@@ -256,7 +259,11 @@ class FindInterpreter:
             res.transcript.append({"type": "run", "inputs": [], "error": "no inputs"})
             return "Error: the command had no inputs. " + nudge(cfg.kind)
         try:
-            pairs = tools.call("run", {"inputs": list(inputs)})
+            # A box computed by a model (a synthetic neuron) is asynchronous: awaited, so other episodes'
+            # requests batch with its own.
+            acall = getattr(tools, "acall", None)
+            pairs = (await acall("run", {"inputs": list(inputs)}) if acall is not None
+                     else tools.call("run", {"inputs": list(inputs)}))
         except ToolError as exc:
             res.transcript.append({"type": "run", "inputs": list(inputs), "error": str(exc)})
             return f"Error: {exc}"
@@ -273,7 +280,7 @@ class FindInterpreter:
         assert cfg.gp is not None
         prefix = ""
         if inputs:
-            prefix = self._run_tool(tools, inputs, res, seen=pairs) + "\n"
+            prefix = await self._run_tool(tools, inputs, res, seen=pairs) + "\n"
             if prefix.startswith("Error"):
                 return prefix.strip()
         if len(pairs) < 2:
@@ -310,7 +317,7 @@ class FindInterpreter:
                              fit_tool=cfg.gp is not None)
         pairs: list[tuple[Any, Any]] = []  # every pair the box answered (what FIT fits)
         if cfg.exemplars:
-            prompt += "\n\n" + self._run_tool(tools, list(cfg.exemplars), res, seen=pairs)
+            prompt += "\n\n" + await self._run_tool(tools, list(cfg.exemplars), res, seen=pairs)
         messages = [{"role": "user", "content": prompt}]
         observed = [prompt]  # for a compacted restart when the context is full
         try:
@@ -335,7 +342,7 @@ class FindInterpreter:
                     reply = await self._fit(tools, fit_inputs, pairs, res)
                     observed.append(reply)
                 elif inputs is not None:
-                    reply = self._run_tool(tools, inputs, res, seen=pairs)
+                    reply = await self._run_tool(tools, inputs, res, seen=pairs)
                     observed.append(reply)
                 else:
                     reply = nudge(cfg.kind, fit=cfg.gp is not None)

@@ -16,6 +16,9 @@ ANSWER_FORMAT = {
                 "[CODE]:\n```python\ndef f(x):\n    ...\n```"),
     "strings": ("[DESCRIPTION]: <what the function does, in words>\n"
                 "[CODE]:\n```python\ndef f(s):\n    ...\n```"),
+    "entities": "[DESCRIPTION]: <which words the neuron responds to, in a few words>",
+    "relations": ("[DESCRIPTION]: <what the function returns for a word, in words>\n"
+                  "[DOMAIN]: <the inputs it is defined on, and any group of them that returns undefined>"),
 }
 
 
@@ -36,11 +39,18 @@ def task_prompt(kind: str, max_rounds: int, max_inputs: int, *, mlp: bool = Fals
                     "regressor); FIT(x1, x2, ...) first runs the function on those inputs. It answers with the "
                     "formula, its error and Python code you may use in [CODE]. A FIT takes a round.")
     else:
-        what = ("There is a hidden function f(s) that takes a string and returns a string. "
-                "Your job is to find out what it does.")
+        what = {
+            "strings": ("There is a hidden function f(s) that takes a string and returns a string. "
+                        "Your job is to find out what it does."),
+            "entities": ("There is a hidden neuron f(s) that takes a word and returns a number between 0 and 1, "
+                         "high for the words it responds to. Your job is to find out which words those are."),
+            "relations": ('There is a hidden function f(s) that maps a word to a related word, or to "undefined". '
+                          "Your job is to find the relation, and any group of inputs that return undefined."),
+        }[kind]
         how = (f'To run it, write RUN("word1", "word2", ...) with up to {max_inputs} quoted strings. '
                "You will get back the input-output pairs.")
-        warn = "Try different kinds of words: short and long, upper and lower case, with digits and spaces."
+        warn = ("Try different kinds of words: short and long, upper and lower case, with digits and spaces."
+                if kind == "strings" else "Try words from many different topics.")
     if single_round:
         plan = "The function has already been run on the inputs below; you cannot run it again."
     else:
@@ -52,7 +62,7 @@ def task_prompt(kind: str, max_rounds: int, max_inputs: int, *, mlp: bool = Fals
 
 def format_pairs(pairs: Sequence[Sequence[Any]], kind: str) -> str:
     """The tool's reply as the model reads it, one ``(input, output)`` per pair."""
-    fmt = (lambda v: repr(v)) if kind == "strings" else (lambda v: f"{v:g}" if isinstance(v, float) else str(v))
+    fmt = (lambda v: repr(v)) if kind != "numeric" else (lambda v: f"{v:g}" if isinstance(v, float) else str(v))
     return "Response: Function input - output pairs: " + " ".join(f"({fmt(x)}, {fmt(y)})" for x, y in pairs)
 
 

@@ -12,7 +12,12 @@ Metrics (means with standard errors over functions):
 - strings: ``exact_match`` (on 10 test inputs), per simple/composite function, and
   ``unit_test_accuracy`` of the description (chance 1/3) judged by the run's own model
   (``evaluator=model``; the paper used GPT-4 or a fine-tuned Vicuna) or skipped (``evaluator=none``);
-- both: ``code_present`` (a ``[CODE]`` that was found), ``rounds``, ``runs``, ``inputs``,
+- neurons (``family=entities``: 200 entity neurons, ``relations``: 75 relation neurons, computed by the
+  run's own model, see :mod:`evaluation.worlds.find.neurons`): ``unit_test_accuracy`` of the
+  description (entities: which of three words the neuron responds to; relations: which of three
+  pairs it produces), ``description_present`` and, on corrupted relations, ``corruption_named``
+  (the ``[DOMAIN]`` names the corrupted sub-domain); no code is asked for;
+- all: ``code_present`` (a ``[CODE]`` that was found), ``rounds``, ``runs``, ``inputs``,
   ``forced_final``, tokens and requests. The ``by_variant`` table is the paper's layout.
 
 ``-p fit_tool=true`` gives the interpreter a second command, ``FIT``, that fits the pairs seen so far
@@ -42,13 +47,23 @@ from evaluation.harness.errors import ParamError
 from evaluation.harness.params import Param
 from evaluation.worlds.find import FunctionBox, generate_numeric, generate_strings
 from evaluation.worlds.find.mlp import mlp_outputs, mlp_weights
+from evaluation.worlds.find.neurons import (
+    EntityNeuron,
+    NeuronBox,
+    RelationNeuron,
+    corruption_named,
+    generate_entities,
+    generate_relations,
+)
 from evaluation.worlds.find.numeric import NumericFunction
 from evaluation.worlds.find.scoring import (
+    entity_unit_test_prompt,
     interval_iou,
     parse_interval,
     score_numeric_code,
     score_string_code,
     unit_test_accuracy,
+    unit_test_prompt,
 )
 from evaluation.worlds.find.strings import StringFunction
 
@@ -66,6 +81,11 @@ class _FindFunctions(Benchmark):
 
     def _load(self, ctx: RunContext) -> list[Any]:
         p = ctx.params
+        if p["family"] in ("entities", "relations"):
+            if p["variant"] != "all":
+                raise ParamError("variant applies to numeric functions only; use variant=all with neurons")
+            gen = generate_entities if p["family"] == "entities" else generate_relations
+            return list(gen(min(p["n_functions"], 200 if p["family"] == "entities" else 75), seed=p["gen_seed"]))
         if p["family"] == "strings":
             if p["variant"] != "all":
                 raise ParamError("variant applies to numeric functions only; use variant=all with family=strings")
@@ -109,7 +129,7 @@ class _FindFunctions(Benchmark):
 
     def tables(self, records: list[dict[str, Any]], ctx: RunContext) -> dict[str, list[dict[str, Any]]]:
         """``by_variant``: the paper's layout, one row per sub-family with its score and standard error."""
-        key = "code_pass_rate" if ctx.params["family"] == "numeric" else "exact_match"
+        key = {"numeric": "code_pass_rate", "strings": "exact_match"}.get(ctx.params["family"], "unit_test_accuracy")
         groups: dict[str, list[float]] = {}
         for r in records:
             sc, inp = r.get("score") or {}, r.get("inputs") or {}
@@ -119,7 +139,7 @@ class _FindFunctions(Benchmark):
             groups.setdefault(g, []).append(sc[key])
             groups.setdefault("all", []).append(sc[key])
         rows = []
-        for g in ("clean", "noisy", "corrupted", "mlp", "simple", "composite", "all"):
+        for g in ("clean", "noisy", "corrupted", "mlp", "simple", "composite", "one concept", "two concepts", "all"):
             vals = groups.get(g)
             if not vals:
                 continue
@@ -147,10 +167,12 @@ class Find(_FindFunctions):
     name = "find"
     description = "FIND function interpretation (Schwettmann et al. 2023): probe a black box, describe it, code it."
     params = (
-        Param("family", str, "numeric", "which functions", choices=("numeric", "strings")),
+        Param("family", str, "numeric", "which functions (entities/relations: synthetic neurons computed by the "
+              "run's model)", choices=("numeric", "strings", "entities", "relations")),
         Param("variant", str, "all", "numeric only: which variant", choices=("all", "clean", "noisy", "corrupted",
                                                                              "mlp")),
-        Param("n_functions", int, 1000, "functions in the set (a prefix of the 1,000)", min=1, max=1000),
+        Param("n_functions", int, 1000, "functions in the set (a prefix of the 1,000; of the 200 entity or 75 "
+              "relation neurons)", min=1, max=1000),
         Param("gen_seed", int, 0, "seed of the function generator (the function set, not the run)"),
         Param("max_rounds", int, 20, "most model turns before the answer is requested", min=1, max=50),
         Param("max_tokens", int, 256, "tokens per model reply", min=16),
@@ -186,10 +208,14 @@ class Find(_FindFunctions):
         f = sample.data
         seed = ctx.sample_seed(sample.id)
         kind = p["family"]
+        box: Any
         if isinstance(f, NumericFunction):
             served = await asyncio.to_thread(self._served, f, ctx) if f.variant == "mlp" else self._served(f, ctx)
             box = FunctionBox("numeric", served, seed=seed)
             exemplars: tuple[Any, ...] = NUMERIC_EXEMPLARS
+        elif isinstance(f, EntityNeuron | RelationNeuron):
+            box = NeuronBox(f, ctx.llm)
+            exemplars = f.exemplars  # the neuron's own exemplar words (the paper's initial.json)
         else:
             served = f
             box = FunctionBox("strings", f, seed=seed)
@@ -220,12 +246,19 @@ class Find(_FindFunctions):
                 pred = parse_interval(ans.domain)
                 out["interval"] = list(pred) if pred else None
                 out["interval_iou"] = interval_iou(pred, f.corruption.interval())
-        else:
+        elif isinstance(f, StringFunction):
             out["code_score"] = await asyncio.to_thread(score_string_code, ans.code, f, f.test_inputs, sandbox,
                                                         p["code_timeout"])
             if p["evaluator"] == "model":
                 ut = await unit_test_accuracy(ctx.llm, ans.description, f.unit_tests)
                 out["unit_tests"] = ut
+        else:
+            # Neurons: no code; the description is what is scored (and the named sub-domain of a relation).
+            if isinstance(f, RelationNeuron):
+                out["corruption_named"] = corruption_named(f, ans.domain)
+            if p["evaluator"] == "model":
+                prompt = entity_unit_test_prompt if isinstance(f, EntityNeuron) else unit_test_prompt
+                out["unit_tests"] = await unit_test_accuracy(ctx.llm, ans.description, f.unit_tests, prompt=prompt)
         return out
 
     # ---------------------------------------------------------------------------------- scores
@@ -238,8 +271,18 @@ class Find(_FindFunctions):
             "prompt_tokens": outputs["prompt_tokens"], "completion_tokens": outputs["completion_tokens"],
             "requests": outputs["requests"], "wall_s": outputs["wall_s"],
         }
+        fam = ctx.params["family"]
+        if fam in ("entities", "relations"):
+            s.pop("code_present")
+            s["description_present"] = float(outputs["description"] is not None)
+            if "corruption_named" in outputs and sample.inputs.get("corruption"):
+                s["corruption_named"] = outputs["corruption_named"]
+            if "unit_tests" in outputs:
+                s["unit_test_accuracy"] = outputs["unit_tests"]["unit_test_accuracy"]
+                s["tokens_evaluator"] = outputs["unit_tests"]["tokens"]
+            return s
         cs = outputs["code_score"]
-        if ctx.params["family"] == "numeric":
+        if fam == "numeric":
             s.update(_numeric_scores(sample, cs, outputs))
             if ctx.params["fit_tool"]:
                 s["fits"] = outputs.get("fits", 0)

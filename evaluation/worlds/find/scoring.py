@@ -259,19 +259,31 @@ def unit_test_prompt(description: str, candidates: Sequence[Sequence[Any]]) -> s
     return "\n".join(lines)
 
 
-async def unit_test_accuracy(evaluator: Any, description: str | None,
-                             tests: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def entity_unit_test_prompt(description: str, candidates: Sequence[Any]) -> str:
+    """The evaluator's prompt for an entity neuron: a description and three input words."""
+    lines = [f"Here is a description of a neuron:\n{description.strip()}\n",
+             "Which of these inputs makes the neuron described respond most?"]
+    for k, x in enumerate(candidates, start=1):
+        lines.append(f"{k}. {x!r}")
+    lines.append("Answer with the number of the input (1, 2 or 3) only.")
+    return "\n".join(lines)
+
+
+async def unit_test_accuracy(evaluator: Any, description: str | None, tests: Sequence[dict[str, Any]],
+                             prompt: Callable[[str, Sequence[Any]], str] = unit_test_prompt) -> dict[str, Any]:
     """Fraction of description unit tests the evaluator answers right (chance 1/3).
 
     Args:
         evaluator: An ``agents.llm.ChatModel`` (greedy, answer constrained to "1"/"2"/"3").
         description: The interpreter's ``[DESCRIPTION]``; an empty one scores 0 without a model call.
-        tests: ``{"candidates": [[x, y] x 3], "answer": index}`` items.
+        tests: ``{"candidates": [three candidates], "answer": index}`` items.
+        prompt: Builds the question from the description and the candidates: :func:`unit_test_prompt`
+            (input->output pairs: strings, relation neurons) or :func:`entity_unit_test_prompt` (inputs).
     """
     if not description or not description.strip() or not tests:
         return {"unit_test_accuracy": 0.0, "answers": [], "tokens": 0}
     replies = await asyncio.gather(*(
-        evaluator.chat([{"role": "user", "content": unit_test_prompt(description, t["candidates"])}],
+        evaluator.chat([{"role": "user", "content": prompt(description, t["candidates"])}],
                        max_tokens=2, temperature=0.0, constraint=["1", "2", "3"]) for t in tests))
     answers, hits, tokens = [], 0, 0
     for t, rep in zip(tests, replies, strict=True):
