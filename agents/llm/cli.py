@@ -99,7 +99,9 @@ async def bench_model(model: str, concurrency: int = 8, requests: int | None = N
     Memory is the resident set: ``rss_mb`` of this process after the model is loaded,
     ``peak_rss_mb`` at the end (KV cache and batch buffers included), ``raw_llamacpp_peak_rss_mb`` of
     the baseline's process. The machine's load average is recorded beside the figures
-    (``load_avg_1m``): on a shared machine it explains most of the spread between runs.
+    (``load_avg_1m``), and the share of a core this process got while it generated
+    (``process_cpu_share``: CPU seconds of all its threads per wall second, from the warm-up's end to the
+    cache measurement): on a shared machine they explain most of the spread between runs.
     """
     import os
 
@@ -127,6 +129,7 @@ async def bench_model(model: str, concurrency: int = 8, requests: int | None = N
         res["raw_llamacpp_peak_rss_mb"] = raw_rss
     try:
         await m.chat(_prompt(0, -1), max_tokens=4)  # warm-up
+        cpu0, wall0 = time.process_time(), time.perf_counter()
         single, conc, ttft = [], [], []
         for r in range(repeats):
             t = time.perf_counter()
@@ -171,6 +174,7 @@ async def bench_model(model: str, concurrency: int = 8, requests: int | None = N
             res["shared_prefix_tok_s"] = statistics.median(with_reuse)
             res["shared_prefix_no_reuse_tok_s"] = statistics.median(without)
             res["prefix_reuse_speedup"] = res["shared_prefix_tok_s"] / res["shared_prefix_no_reuse_tok_s"]
+        res["process_cpu_share"] = (time.process_time() - cpu0) / (time.perf_counter() - wall0)
         with tempfile.TemporaryDirectory() as d:
             m.cache = ChatCache(d)
             await m.chat(_prompt(0), max_tokens=max_tokens)
@@ -277,7 +281,7 @@ def bench(
                if "raw_llamacpp_peak_rss_mb" in res else "")
     typer.echo(f"  memory (RSS)      {res['rss_mb']:8.0f} MB after load, peak {res['peak_rss_mb']:.0f} MB{raw_rss}")
     typer.echo(f"  machine           {res['cpu_count']} CPUs, {res['n_threads']} threads, load average "
-               f"{res['load_avg_1m']:.1f} at the start")
+               f"{res['load_avg_1m']:.1f} at the start, {res['process_cpu_share']:.2f} CPU s/s while generating")
     typer.echo(f"  cache hit         {res['cache_hit_ms']:8.3f} ms")
 
 

@@ -16,10 +16,17 @@ SMALL_FN = "def f(x):\n    return 2 * x + 1\n"
 
 
 def bench_sandbox(workers: int = 2, inputs: int = 20_000, batch: int = 1000, calls: int = 200) -> dict[str, Any]:
-    """Applications/s of a small function in batches (all workers busy), and per-call overhead."""
+    """Applications/s of a small function in batches (all workers busy), and per-call overhead.
+
+    The machine's 1-minute load average at the start is recorded beside the figures (``load_avg_1m``,
+    with ``cpu_count``): on a shared machine it explains most of the spread between runs.
+    """
+    import os
+
     from agents.sandbox import Sandbox
 
-    res: dict[str, Any] = {"workers": workers, "inputs": inputs, "batch": batch}
+    res: dict[str, Any] = {"workers": workers, "inputs": inputs, "batch": batch, "calls": calls,
+                           "cpu_count": os.cpu_count(), "load_avg_1m": os.getloadavg()[0]}
     with Sandbox(workers=workers, timeout=2.0) as sb:
         t = time.perf_counter()
         sb.run("result = 1")
@@ -71,3 +78,4 @@ def bench(
     typer.echo(f"  one per call   {res['unbatched_apps_per_s']:10.0f} applications/s "
                f"({res['per_call_ms']:.2f} ms per call)")
     typer.echo(f"  worker start   {res['worker_start_s'] * 1e3:10.0f} ms")
+    typer.echo(f"  machine        {res['cpu_count']} CPUs, load average {res['load_avg_1m']:.1f} at the start")
