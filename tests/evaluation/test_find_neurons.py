@@ -113,3 +113,21 @@ def test_neuron_families_run_through_the_harness(tmp_path, family):
                                               else generate_relations(3))[int(r["id"][1:])].unit_tests) / 10
         assert r["score"]["unit_test_accuracy"] == want
     assert "code_pass_rate" not in m and res["by_variant"][-1]["subset"] == "all"
+
+
+@pytest.mark.llm
+@pytest.mark.slow
+def test_neurons_computed_by_the_default_model():
+    from agents.llm import load_model
+
+    model = load_model("default", n_threads=1)
+    try:
+        ent = next(e for e in generate_entities() if e.concepts == ("animals",))
+        rel = next(r for r in generate_relations() if r.relation.name == "capital" and r.corruption == "in Asia")
+        acts = asyncio.run(NeuronBox(ent, model).acall("run", {"inputs": ["cat", "piano"]}))
+        vals = asyncio.run(NeuronBox(rel, model).acall("run", {"inputs": ["France", "Japan"]}))
+        again = asyncio.run(NeuronBox(ent, model).acall("run", {"inputs": ["cat", "piano"]}))
+    finally:
+        asyncio.run(model.aclose())
+    assert all(0.0 <= a <= 1.0 for _, a in acts) and again == acts  # greedy: the neuron repeats itself
+    assert vals[1] == ["Japan", "undefined"] and isinstance(vals[0][1], str) and vals[0][1]
