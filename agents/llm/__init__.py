@@ -37,8 +37,10 @@ from agents.llm.models import ALIASES as MODEL_ALIASES
 from agents.llm.models import alias_status
 from agents.llm.options import valid_option_names
 from agents.llm.specs import ModelSpec, default_gguf_path, load_model, parse_model_options, parse_spec, validate_spec
+from agents.llm.speed import bench_model
 
 __all__ = [
+    "bench_model",
     "MODEL_ALIASES",
     "alias_status",
     "BackendUnavailableError",

@@ -2,7 +2,7 @@
 
 The README's LLM speed table must come from a committed results file that one command regenerates;
 a CLI's printout cannot, a harness run can. This benchmark is a thin shell around the CLI's own
-measuring function, ``agents.llm.cli.bench_model`` (no copy of it): one sample calls it once (it takes
+measuring function, ``agents.llm.bench_model`` (no copy of it): one sample calls it once (it takes
 the median of ``repeats`` measurements itself) and every number it returns becomes a metric.
 
 The model to measure is the parameter ``model`` (``-p model=llamacpp/qwen2.5-coder-1.5b``), not the
@@ -27,28 +27,15 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures as cf
-import importlib
 import json
 import multiprocessing as mp
 from collections.abc import Iterable
-from types import ModuleType
 from typing import Any
 
 from evaluation.harness.benchmark import Benchmark, RunContext, Sample, register
 from evaluation.harness.errors import DataNotFoundError, ParamError
 from evaluation.harness.params import Param
 from evaluation.harness.runfolder import HEADER
-
-
-def _llm_cli() -> ModuleType:
-    """The module of ``nesy llm bench``, whose ``bench_model`` this benchmark runs.
-
-    Evaluation imports only the public names of ``agents.llm`` (tests/test_architecture.py), and
-    ``bench_model`` is not among them; ``agents.llm.cli`` is the package's command-line layer, not a
-    backend, and evaluation/cli.py loads it by name in the same way to mount ``nesy llm``. Looking the
-    function up at call time also lets tests replace it.
-    """
-    return importlib.import_module("agents.llm.cli")
 
 
 def _check_spec(spec: str) -> None:
@@ -72,8 +59,9 @@ def measure(model: str, concurrency: int, requests: int, max_tokens: int, raw: b
 
     Module level so that a spawned process can run it (see :meth:`LlmSpeed.run_sample`).
     """
-    cli = _llm_cli()
-    return asyncio.run(cli.bench_model(model, concurrency, requests, max_tokens, raw, repeats, **options))
+    import agents.llm as llm  # looked up at call time, so tests can replace the measuring function
+
+    return asyncio.run(llm.bench_model(model, concurrency, requests, max_tokens, raw, repeats, **options))
 
 
 def numeric_metrics(outputs: dict[str, Any]) -> dict[str, float | int]:

@@ -1,6 +1,6 @@
 """``llm-speed`` and ``sandbox-speed``: the CLI's measuring functions through the harness.
 
-Fast tests replace the measuring functions (``agents.llm.cli.bench_model``,
+Fast tests replace the measuring functions (``agents.llm.bench_model``,
 ``agents.sandbox.cli.bench_sandbox``) with fixed figures and check that the metrics are those figures
 exactly, that the parameters reach the function and are validated before the run folder exists, and
 that the header records what was measured. Two real runs at tiny size follow: the sandbox (cheap) and
@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+import agents.llm
 import agents.llm.cli as llm_cli
 import agents.sandbox.cli as sandbox_cli
 from agents.llm import default_gguf_path
@@ -57,7 +58,8 @@ def fake_bench_model(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
                       "raw": raw, "repeats": repeats, "options": options})
         return dict(LLM_FIGURES)
 
-    monkeypatch.setattr(llm_cli, "bench_model", bench_model)
+    monkeypatch.setattr(agents.llm, "bench_model", bench_model)
+    monkeypatch.setattr(llm_cli, "bench_model", bench_model)  # the CLI's own reference to it
     return calls
 
 
@@ -119,7 +121,7 @@ def test_llm_a_failed_measurement_leaves_the_run_incomplete(tmp_path, monkeypatc
     async def broken(*args: Any, **kwargs: Any) -> dict[str, Any]:
         raise RuntimeError("llama.cpp fell over")
 
-    monkeypatch.setattr(llm_cli, "bench_model", broken)
+    monkeypatch.setattr(agents.llm, "bench_model", broken)
     out = tmp_path / "run"
     with pytest.raises(SampleErrors, match="fell over"):
         run_benchmark("llm-speed", {"fresh_process": False}, out=out, progress=False)
