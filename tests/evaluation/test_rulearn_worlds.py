@@ -203,7 +203,7 @@ def test_oracle_solves_every_puzzle_within_the_budget(world, level):
     for i, puzzle in enumerate(load_puzzles(world)):
         obs = solve(make_world(puzzle, level), seed=i)
         assert obs.info["solved"], (puzzle.id, obs.text)
-        assert obs.info["steps"] < 15
+        assert obs.info["steps"] <= 9  # the README's "at most 9 steps" (the budget is 15)
 
 
 @pytest.mark.parametrize(("world", "edit", "field"), [
