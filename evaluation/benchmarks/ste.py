@@ -23,6 +23,7 @@ paper's reading (correct unless the verdict contains "No.").
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import math
 import time
@@ -50,6 +51,7 @@ from evaluation.harness.errors import ParamError
 from evaluation.harness.params import Param
 from evaluation.worlds.ste import SteData, SteTools, TestQuery, load_ste, prompt_block, simulable_names
 from evaluation.worlds.ste.scoring import JUDGE_APIS, judge_messages, score_reply
+from evaluation.worlds.ste.scripted import SCRIPTED
 
 PHASES = ("base", "icl", "explore", "finetune", "continual")
 
@@ -112,10 +114,18 @@ class Ste(Benchmark):
         Param("reference", bool, True, "the reference parser's rules (name grounding, JSON extraction)"),
         Param("description_chars", int, 0, "cut each API description in prompts (0: whole)", min=0),
         Param("max_tokens", int, 96, "tokens of the first-call reply", min=8),
+        Param("stop_after_call", bool, False, "stop a reply at the end of its first Action Input (also at "
+                                              "'Final Answer:'), not only at 'Observation:': fewer tokens to "
+                                              "decode, the same score unless a second Action follows the call"),
         Param("episodes", int, 15, "exploration episodes per API", min=1),
         Param("queries_per_episode", int, 4, "trials per episode (short-term memory)", min=1),
         Param("max_turns", int, 4, "model turns per trial", min=1),
         Param("demos", int, 8, "ICL demonstrations per query", min=0),
+        Param("train_data", str, "explore", "where demonstrations and fine-tuning examples come from: explore "
+                                            "(the model's own exploration, judged and paraphrased) or scripted "
+                                            "(templated requests whose calls the tool world executed; a few APIs)",
+              choices=("explore", "scripted")),
+        Param("scripted_per_api", int, 150, "train_data=scripted: examples per API", min=1),
         Param("filter", bool, True, "keep only trials the judge finds informative, faithful and well used"),
         Param("paraphrases", int, 6, "paraphrases per kept request", min=0),
         Param("ft_epochs", float, 2.0, "fine-tuning epochs", min=0.01),
@@ -144,6 +154,11 @@ class Ste(Benchmark):
     def check(self, ctx: RunContext) -> None:
         self._data = load_ste(ctx.params["data"] or None)
         _api_list(ctx.params["apis"], self._data, ctx.params["phase"])
+        if ctx.params["train_data"] == "scripted" and ctx.params["phase"] in ("icl", "finetune", "continual"):
+            apis = _api_list(ctx.params["apis"], self._data, ctx.params["phase"])
+            if not set(apis) & set(SCRIPTED):
+                raise ParamError(f"train_data=scripted: none of the chosen APIs has a script; scripted APIs: "
+                                 f"{'; '.join(SCRIPTED)}")
         if ctx.params["phase"] in ("finetune", "continual"):
             base = _finetune_base(ctx.model)
             if not base.exists():
@@ -215,10 +230,22 @@ class Ste(Benchmark):
         return {a: done[a] for a in apis if a in done}
 
     async def _examples(self, ctx: RunContext, apis: list[str]) -> list[ToolExample]:
-        """Filtered and paraphrased examples of the exploration of ``apis`` (kept in ``artifacts/``)."""
-        path = ctx.artifacts / f"examples_{abs(hash(tuple(apis))) % 10**8}.jsonl"
+        """Filtered and paraphrased examples of the exploration of ``apis`` (kept in ``artifacts/``), or with
+        ``train_data=scripted`` the scripted calls of those of ``apis`` that have a script."""
+        # A stable name (hash() of a str changes between processes): a resumed run finds its examples.
+        key = hashlib.sha256("\n".join([ctx.params["train_data"], *apis]).encode()).hexdigest()[:10]
+        path = ctx.artifacts / f"examples_{key}.jsonl"
         if path.exists():
             return [ToolExample(**json.loads(ln)) for ln in path.read_text().splitlines()]
+        if ctx.params["train_data"] == "scripted":
+            from evaluation.worlds.ste.scripted import scripted_calls
+
+            tools = self._tools(ctx)
+            examples = [ToolExample(c.query, c.api, c.arguments, source="scripted")
+                        for a in apis if a in SCRIPTED
+                        for c in scripted_calls(tools, a, ctx.params["scripted_per_api"], seed=ctx.seed)]
+            path.write_text("".join(json.dumps(e.to_dict(), ensure_ascii=False) + "\n" for e in examples))
+            return examples
         trials = [t for ts in (await self._explore_all(ctx, apis)).values() for t in ts]
         keep = await judge_trials(ctx.llm, trials) if ctx.params["filter"] else [usable(t) for t in trials]
         base = [example_of(t) for t, k in zip(trials, keep, strict=True) if k]
@@ -256,35 +283,44 @@ class Ste(Benchmark):
             if p["phase"] == "icl":
                 prep["retriever"] = DemoRetriever(await self._examples(ctx, apis))
             elif p["phase"] == "finetune":
-                from agents.ste import finetune_lora
-
                 items = self._items(ctx, await self._examples(ctx, apis))
-                adapter = ctx.artifacts / "lora"
-                if not (adapter / "adapter_config.json").exists():
-                    res = await asyncio.to_thread(finetune_lora, _finetune_base(ctx.model), items, adapter,
-                                                  self._ft_config(ctx))
-                    prep["train"] = {"examples": res.examples, "steps": res.steps, "train_s": res.seconds,
-                                     "examples_per_s": res.examples_per_s, "final_loss": res.losses[-1]}
-                    (ctx.artifacts / "lora_train.json").write_text(json.dumps(prep["train"] | {"losses": res.losses}))
-                prep["models"][0] = self._load_adapter(ctx, adapter)
+                prep["train"][0] = await self._train(ctx, items, ctx.artifacts / "lora", None)
+                prep["models"][0] = self._load_adapter(ctx, ctx.artifacts / "lora")
             elif p["phase"] == "continual":
-                from agents.ste import finetune_lora
-
                 rounds = self._rounds(data, apis)
                 per_round = [self._items(ctx, await self._examples(ctx, r)) for r in rounds]
                 plan = replay_plan(per_round, p["replay"], ctx.seed)
                 previous: Path | None = None
                 for r, items in enumerate(plan):
                     adapter = ctx.artifacts / f"lora_round{r}"
-                    if not (adapter / "adapter_config.json").exists():
-                        res = await asyncio.to_thread(finetune_lora, _finetune_base(ctx.model), items, adapter,
-                                                      self._ft_config(ctx), init_adapter=previous)
-                        prep["train"][r] = {"examples": res.examples, "steps": res.steps,
-                                            "examples_per_s": res.examples_per_s}
+                    prep["train"][r] = await self._train(ctx, items, adapter, previous)
                     prep["models"][r] = self._load_adapter(ctx, adapter)
                     previous = adapter
+            # Training figures go to results.json ("extra"): examples/s, and what each round trained on.
+            ctx.extra["train"] = {str(k): v for k, v in prep["train"].items()}
             self._prepared = prep
             return prep
+
+    async def _train(self, ctx: RunContext, items: list[tuple[list[dict[str, str]], str]], adapter: Path,
+                     previous: Path | None) -> dict[str, Any]:
+        """Train (or, when a resumed run already has it, reuse) one adapter; its figures and data mix."""
+        from agents.ste import finetune_lora
+
+        info_path = adapter.with_name(adapter.name + "_train.json")
+        if (adapter / "adapter_config.json").exists() and info_path.exists():
+            return json.loads(info_path.read_text())
+        res = await asyncio.to_thread(finetune_lora, _finetune_base(ctx.model), items, adapter, self._ft_config(ctx),
+                                      init_adapter=previous)
+        mix: dict[str, int] = {}
+        for _, completion in items:  # the API of each example, read off its call
+            api = completion.split("Action: ", 1)[-1].split("\n", 1)[0]
+            mix[api] = mix.get(api, 0) + 1
+        info = {"examples": res.examples, "steps": res.steps, "batch_size": ctx.params["ft_batch"],
+                "seen": res.seen, "train_s": res.seconds, "load_s": res.load_seconds,
+                "examples_per_s": res.examples_per_s, "first_loss": res.losses[0], "final_loss": res.losses[-1],
+                "per_api": mix, "continued_from": previous.name if previous else None}
+        info_path.write_text(json.dumps(info | {"losses": res.losses}))
+        return info
 
     def _candidates(self, ctx: RunContext, gold: str, data: SteData) -> list[str]:
         mode = ctx.params["candidates"]
@@ -313,7 +349,7 @@ class Ste(Benchmark):
             else:
                 model = prep["models"][round_ or 0]
         agent = SteAgent(model, self._api_texts(ctx), max_tokens=p["max_tokens"],
-                         description_chars=p["description_chars"])
+                         description_chars=p["description_chars"], stop_after_call=p["stop_after_call"])
         candidates = self._candidates(ctx, t.api, data)
         text, messages = await agent.first_call(t.query, candidates, demos)
         names = list(data.apis)
@@ -368,7 +404,12 @@ class Ste(Benchmark):
                 mine = [x for x in records if x["inputs"].get("round") == r]
                 metrics[f"correct_round{r}"] = mean_and_stderr(mine).get("correct")
                 first = [x for x in mine if x["inputs"]["api"] in set(rounds[0])]
-                metrics[f"correct_round{r}_batch0"] = mean_and_stderr(first).get("correct")
+                m0 = mean_and_stderr(first)
+                for k in ("wellformed", "api_match", "correct"):
+                    metrics[f"{k}_round{r}_batch0"] = m0.get(k)
+                metrics[f"correct_round{r}_batch0_stderr"] = m0.get("correct_stderr")
+                latest = [x for x in mine if x["inputs"]["api"] in set(rounds[r])]
+                metrics[f"correct_round{r}_new"] = mean_and_stderr(latest).get("correct")
         return metrics
 
     def tables(self, records: list[dict[str, Any]], ctx: RunContext) -> dict[str, list[dict[str, Any]]]:
@@ -386,6 +427,11 @@ class Ste(Benchmark):
         return {"per_api": rows}
 
     def finalize(self, results: dict[str, Any], records: list[dict[str, Any]], ctx: RunContext) -> None:
+        total = getattr(ctx.llm, "prompt_tokens_total", None)
+        if isinstance(total, int) and total > 0:  # llama.cpp: how much prompt KV this process reused
+            reused = int(getattr(ctx.llm, "prompt_tokens_reused", 0))
+            results["prefix_reuse"] = {"prompt_tokens": total, "reused": reused, "share": reused / total,
+                                       "note": "this process only (a resumed run counts its last part)"}
         for m in self._models:  # fine-tuned models this benchmark loaded itself
             try:
                 asyncio.run(m.aclose())

@@ -103,3 +103,26 @@ def test_bad_apis_refused_before_the_folder(tmp_path) -> None:
     with pytest.raises(ParamError, match="unknown API"):
         run_benchmark("ste", {"apis": "nope"}, model=FakeModel([]), out=tmp_path / "run", progress=False)
     assert not (tmp_path / "run").exists()
+
+
+def test_icl_with_scripted_demonstrations(tmp_path) -> None:
+    def copy_first_demo(req: ChatRequest, i: int) -> str:
+        last = req.messages[-1]["content"]
+        if "Examples of correct API calls" in last:
+            return last.split("User Query:", 2)[1].split("\n", 1)[1].split("\n\n")[0]
+        return "No idea."
+
+    params = {"phase": "icl", "apis": "add_date", "per_api": 2, "candidates": "gold", "train_data": "scripted",
+              "scripted_per_api": 10}
+    res = run_benchmark("ste", params, model=FakeModel(copy_first_demo), out=tmp_path / "run", progress=False)
+    assert res["metrics"]["wellformed"] == 1.0 and res["metrics"]["api_match"] == 1.0
+    ex = [json.loads(x) for x in next((tmp_path / "run" / "artifacts").glob("examples_*.jsonl")).read_text().split("\n")
+          if x]
+    assert len(ex) == 10 and {e["source"] for e in ex} == {"scripted"}
+    assert not (tmp_path / "run" / "artifacts" / "exploration.jsonl").exists()  # no model exploration
+
+
+def test_scripted_needs_an_api_with_a_script(tmp_path) -> None:
+    with pytest.raises(ParamError, match="none of the chosen APIs has a script"):
+        run_benchmark("ste", {"phase": "icl", "apis": "search", "train_data": "scripted"},
+                      model=FakeModel(lambda r, i: "x"), out=tmp_path / "run", progress=False)

@@ -184,3 +184,37 @@ def test_replay_plan() -> None:
     assert [len(p) for p in with_replay] == [20, 22, 34]
     assert len([x for x in with_replay[2] if x < 100]) == 2 and len([x for x in with_replay[2] if 100 <= x < 200]) == 2
     assert [sorted(p) for p in replay_plan(batches, 0.0)] == [sorted(b) for b in batches]
+
+
+# ------------------------------------------------------------------------------ first-call stop
+
+
+def test_stop_after_call_keeps_the_input_whole() -> None:
+    import asyncio
+
+    from agents.llm import FakeModel
+    from agents.ste import SteAgent
+    from agents.ste.exploit import FIRST_CALL_STOP
+
+    reply = 'Thought: t\nAction: add_date\nAction Input: {"date": "2024-01-01", "days": 3}\nThought: more\nAction: x'
+    seen = []
+
+    def model(req, i):
+        seen.append(tuple(req.stop))
+        return reply
+
+    agent = SteAgent(FakeModel(model), {"add_date": "API_name: add_date"}, stop_after_call=True)
+    text, _ = asyncio.run(agent.first_call("q", ["add_date"]))
+    assert seen == [FIRST_CALL_STOP]
+    assert text == 'Thought: t\nAction: add_date\nAction Input: {"date": "2024-01-01", "days": 3}'
+    plain = SteAgent(FakeModel(model), {"add_date": "API_name: add_date"})
+    assert asyncio.run(plain.first_call("q", ["add_date"]))[0] == reply  # only "Observation:" stops it
+
+
+def test_restore_brace_only_after_a_cut_input() -> None:
+    from agents.ste.exploit import _restore_brace
+
+    assert _restore_brace('Action: a\nAction Input: {"x": {"y": 1}') == 'Action: a\nAction Input: {"x": {"y": 1}}'
+    assert _restore_brace('Action: a\nAction Input: {"x": 1}') == 'Action: a\nAction Input: {"x": 1}'
+    assert _restore_brace('Action: a\nAction Input: {"x": 1\n') == 'Action: a\nAction Input: {"x": 1\n'
+    assert _restore_brace("def f():\n    return {1") == "def f():\n    return {1"  # no call: untouched
