@@ -6,12 +6,18 @@ Benchmark ``ste``, by ``phase``:
   the candidate APIs (the paper's 15 "oracle retriever" neighbours, or all 50, or the gold one alone).
 - ``icl``: the same, with the 8 nearest examples of our own exploration data as demonstrations. The paper's
   STE data is not public in full, so the simulable APIs are explored first (once per run folder, kept under
-  ``artifacts/``) and ICL is scored on the APIs the exploration covers.
+  ``artifacts/``) and ICL is scored on the APIs the exploration covers; ``demo_apis`` explores only some
+  APIs and scores ``apis`` with their demonstrations (a query whose candidates have none is asked as in base).
 - ``explore``: one sample per API: its exploration (trials, labels, calls) and statistics.
 - ``finetune``: explore, filter, paraphrase, LoRA fine-tune the transformers form of ``--model``, then score
   the fine-tuned model on the explored APIs' test queries.
 - ``continual``: the batches of ``CL_batches.json`` (their simulable APIs) learned round by round, with
   ``replay`` of earlier rounds' data (0: none); every round is scored on all APIs seen so far.
+
+``train_data=scripted`` replaces the model's exploration by :mod:`evaluation.worlds.ste.scripted`: templated
+requests of a few simulable APIs whose calls the tool world executed (for models too small to explore; the
+examples are in ``artifacts/examples_*.jsonl``). ``stop_after_call`` ends each reply at its first complete
+``Action Input`` (see :data:`agents.ste.exploit.FIRST_CALL_STOP`): fewer tokens to decode on a CPU.
 
 Scores (see :mod:`evaluation.worlds.ste.scoring`): ``wellformed`` and ``correct`` over all queries,
 ``api_match`` over well-formed ones, each with its standard error; the same over the simulable APIs
@@ -106,6 +112,8 @@ class Ste(Benchmark):
         Param("phase", str, "base", "base, icl, explore, finetune, continual", choices=PHASES),
         Param("apis", str, "auto", "auto (base: all 50; else the simulable ones), all, simulable, batch0..3, or "
                                    "names separated by ';'"),
+        Param("demo_apis", str, "auto", "icl: the APIs explored for demonstrations (auto: those of apis; same "
+                                        "syntax as apis), e.g. all 50 APIs scored with a few explored"),
         Param("per_api", int, 15, "test queries per API", min=1, max=15),
         Param("candidates", str, "neighbors", "APIs in the prompt: neighbors (the paper's 15), all (50), gold",
               choices=("neighbors", "all", "gold")),
@@ -154,6 +162,8 @@ class Ste(Benchmark):
     def check(self, ctx: RunContext) -> None:
         self._data = load_ste(ctx.params["data"] or None)
         _api_list(ctx.params["apis"], self._data, ctx.params["phase"])
+        if ctx.params["demo_apis"] not in ("", "auto"):
+            _api_list(ctx.params["demo_apis"], self._data, "icl")
         if ctx.params["train_data"] == "scripted" and ctx.params["phase"] in ("icl", "finetune", "continual"):
             apis = _api_list(ctx.params["apis"], self._data, ctx.params["phase"])
             if not set(apis) & set(SCRIPTED):
@@ -281,7 +291,9 @@ class Ste(Benchmark):
             apis = _api_list(p["apis"], data, p["phase"])
             prep: dict[str, Any] = {"models": {}, "train": {}}
             if p["phase"] == "icl":
-                prep["retriever"] = DemoRetriever(await self._examples(ctx, apis))
+                pool = apis if p["demo_apis"] in ("", "auto") else _api_list(p["demo_apis"], data, "icl")
+                prep["retriever"] = DemoRetriever(await self._examples(ctx, pool))
+                ctx.extra["demos"] = {"explored_apis": len(pool), "examples": len(prep["retriever"].examples)}
             elif p["phase"] == "finetune":
                 items = self._items(ctx, await self._examples(ctx, apis))
                 prep["train"][0] = await self._train(ctx, items, ctx.artifacts / "lora", None)

@@ -126,3 +126,14 @@ def test_scripted_needs_an_api_with_a_script(tmp_path) -> None:
     with pytest.raises(ParamError, match="none of the chosen APIs has a script"):
         run_benchmark("ste", {"phase": "icl", "apis": "search", "train_data": "scripted"},
                       model=FakeModel(lambda r, i: "x"), out=tmp_path / "run", progress=False)
+
+
+def test_demo_apis_explores_some_and_scores_all(tmp_path) -> None:
+    params = {"phase": "icl", "apis": "add_date;search", "demo_apis": "add_date", "per_api": 1,
+              "candidates": "gold", "train_data": "scripted", "scripted_per_api": 4}
+    res = run_benchmark("ste", params, model=FakeModel(lambda r, i: "No idea."), out=tmp_path / "run",
+                        progress=False)
+    demos = {json.loads(x)["inputs"]["api"]: len(json.loads(x)["outputs"]["demos"])
+             for x in (tmp_path / "run" / "samples.jsonl").read_text().splitlines()}
+    assert demos == {"add_date": 4, "search": 0}  # search has no demonstrations: asked as in base
+    assert res["extra"]["demos"] == {"explored_apis": 1, "examples": 4}
