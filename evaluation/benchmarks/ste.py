@@ -98,8 +98,11 @@ def _finetune_base(spec: str | None) -> Path:
     backend, target = parse_spec(spec or "default")
     if backend in ("llamacpp", "transformers"):
         return default_gguf_path() if target == "default" else Path(target)
+    if backend == "vllm" and Path(target).exists():
+        # On a GPU: the adapter is trained (and served) by transformers on vLLM's local model directory.
+        return Path(target)
     raise ParamError(f"phase finetune/continual trains a LoRA adapter on a local model: --model must be default, "
-                     f"llamacpp/<file.gguf> or transformers/<dir|file.gguf>, not {spec!r}")
+                     f"llamacpp/<file.gguf>, transformers/<dir|file.gguf> or vllm/<local model dir>, not {spec!r}")
 
 
 @register

@@ -137,3 +137,14 @@ def test_demo_apis_explores_some_and_scores_all(tmp_path) -> None:
              for x in (tmp_path / "run" / "samples.jsonl").read_text().splitlines()}
     assert demos == {"add_date": 4, "search": 0}  # search has no demonstrations: asked as in base
     assert res["extra"]["demos"] == {"explored_apis": 1, "examples": 4}
+
+
+def test_finetune_base_of_each_model_spec(tmp_path) -> None:
+    from evaluation.benchmarks.ste import _finetune_base
+
+    assert _finetune_base(f"vllm/{tmp_path}") == tmp_path  # a GPU run: transformers trains on vLLM's directory
+    assert _finetune_base(f"transformers/{tmp_path}") == tmp_path
+    with pytest.raises(ParamError, match="local model dir"):
+        _finetune_base("vllm/some-org/not-a-local-dir")
+    with pytest.raises(ParamError, match="local model"):
+        _finetune_base("openai/gpt-4")
