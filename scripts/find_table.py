@@ -6,9 +6,10 @@ Usage::
 
 Each ``RUN_DIR`` is a finished ``find`` or ``find-gp`` run (its ``results.json`` and ``header.json``).
 Runs are grouped by family: numeric (code pass rate, NMSE < 0.1, on clean / noisy / corrupted / MLP
-functions and all of them) and strings (exact match on simple and composite functions, all, and the
-description unit tests). A cell is ``mean ± standard error (n)``; a sub-family the run did not cover
-is ``–``.
+functions and all of them), strings (exact match on simple and composite functions, all, and the
+description unit tests), entity neurons (unit tests on one- and two-concept neurons) and relation
+neurons (unit tests on clean and corrupted neurons, and how often ``[DOMAIN]`` names the
+corruption). A cell is ``mean ± standard error (n)``; a sub-family the run did not cover is ``–``.
 
 The paper's own rows (GPT-4, GPT-3.5, Llama-2-13B/70B chat, with and without initialisation) are
 printed beside ours as ``n/a``: ``shared/docs/research/agent-seeds.md`` §D records that neither the
@@ -34,9 +35,15 @@ COLUMNS: dict[str, list[tuple[str, str, str]]] = {
                 ("all", "all", "code_pass_rate")],
     "strings": [("simple", "simple", "exact_match"), ("composite", "composite", "exact_match"),
                 ("all", "all", "exact_match"), ("description unit tests", "metric", "unit_test_accuracy")],
+    "entities": [("one concept", "one concept", "unit_test_accuracy"),
+                 ("two concepts", "two concepts", "unit_test_accuracy"), ("all", "all", "unit_test_accuracy")],
+    "relations": [("clean", "clean", "unit_test_accuracy"), ("corrupted", "corrupted", "unit_test_accuracy"),
+                  ("all", "all", "unit_test_accuracy"), ("corruption named", "metric", "corruption_named")],
 }
 TITLES = {"numeric": "Numeric functions: code pass rate (NMSE < 0.1)",
-          "strings": "String functions: code exact match; description unit tests (chance 1/3)"}
+          "strings": "String functions: code exact match; description unit tests (chance 1/3)",
+          "entities": "Entity neurons: description unit tests (chance 1/3)",
+          "relations": "Relation neurons: description unit tests (chance 1/3); [DOMAIN] names the corruption"}
 #: The interpreters the paper reports; their scores are not published in a form that can be read.
 PAPER_ROWS: tuple[str, ...] = ("GPT-4", "GPT-4 (with initialisation)", "GPT-3.5", "Llama-2-70B chat",
                                "Llama-2-13B chat")

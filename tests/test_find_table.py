@@ -48,6 +48,17 @@ def test_rows_are_paper_rows_then_ours_with_cells_per_sub_family(runs):
     assert cell(gp, "noisy", "code_pass_rate") == "–" and row_label(llm).startswith("smollm2")
 
 
+def test_neuron_runs_get_their_own_table(tmp_path):
+    rel = _run(tmp_path / "rel", "find", {"family": "relations"},
+               [{"subset": "corrupted", "n": 4, "unit_test_accuracy": 0.2, "unit_test_accuracy_stderr": 0.1},
+                {"subset": "all", "n": 5, "unit_test_accuracy": 0.3, "unit_test_accuracy_stderr": 0.1}],
+               metrics={"corruption_named": 0.25, "corruption_named_stderr": 0.25, "n_functions": 5},
+               model="default")
+    [(fam, rows)] = tables([load_run(rel)]).items()
+    assert fam == "relations" and rows[0][1:5] == ["clean", "corrupted", "all", "corruption named"]
+    assert rows[-1][1:5] == ["–", "0.200 ± 0.100 (4)", "0.300 ± 0.100 (5)", "0.250 ± 0.250 (5)"]
+
+
 def test_main_prints_both_tables_and_refuses_other_runs(runs, tmp_path, capsys):
     assert main([str(r) for r in runs]) == 0
     out = capsys.readouterr().out

@@ -76,7 +76,8 @@ class _FindFunctions(Benchmark):
     """What both FIND benchmarks share: the function set, the MLP weights, samples and the table."""
 
     def __init__(self) -> None:
-        self._functions: list[NumericFunction] | list[StringFunction] | None = None
+        # Numeric or string functions, or entity / relation neurons (one family per run).
+        self._functions: list[Any] | None = None
         self._weights: dict[str, dict[str, np.ndarray]] = {}
 
     def _load(self, ctx: RunContext) -> list[Any]:
