@@ -48,11 +48,24 @@ def lookup(data: Any, dotted: str) -> Any:
 
 
 def render(figure: dict[str, Any]) -> str:
-    """The README text of one figure: its ``readme`` template filled with the formatted value."""
+    """The README text of one figure: its ``readme`` template filled with the formatted value.
+
+    ``key`` may be a list (a table row: one ``{}`` per key, in order); ``format`` and ``scale`` are then
+    one for all or a list of the same length.
+    """
     results = json.loads((RESULTS / figure["results"]).read_text())
-    value = lookup(results, figure["key"])
-    scale = figure.get("scale", 1)
-    return figure["readme"].replace("{}", format(value * scale, figure.get("format", "")))
+    keys = figure["key"] if isinstance(figure["key"], list) else [figure["key"]]
+    n = len(keys)
+    formats = figure.get("format", "")
+    formats = formats if isinstance(formats, list) else [formats] * n
+    scales = figure.get("scale", 1)
+    scales = scales if isinstance(scales, list) else [scales] * n
+    if len(formats) != n or len(scales) != n or figure["readme"].count("{}") != n:
+        raise ValueError(f"figure {figure.get('id')!r}: {n} keys need as many formats, scales and {{}} slots")
+    text = figure["readme"]
+    for key, fmt, scale in zip(keys, formats, scales, strict=True):
+        text = text.replace("{}", format(lookup(results, key) * scale, fmt), 1)
+    return text
 
 
 def run(name: str, spec: dict[str, Any]) -> Path:

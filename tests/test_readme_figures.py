@@ -40,3 +40,16 @@ def test_readme_says_what_the_results_file_holds(figure):
 def test_lookup_reads_nested_keys_and_rows():
     data = {"metrics": {"a": 0.5}, "table": [{"k": "x", "v": 1}, {"k": "y", "v": 2}]}
     assert lookup(data, "metrics.a") == 0.5 and lookup(data, "table.k=y.v") == 2 and lookup(data, "table.0.v") == 1
+
+
+def test_a_row_figure_fills_its_slots_in_order(tmp_path, monkeypatch):
+    import scripts.reproduce_readme as rr
+
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "results.json").write_text(json.dumps({"metrics": {"a": 0.5, "b": 2.25}}))
+    monkeypatch.setattr(rr, "RESULTS", tmp_path)
+    row = {"id": "r", "results": "x/results.json", "key": ["metrics.a", "metrics.b"], "format": [".1f", ".2f"],
+           "scale": [100, 1], "readme": "| {} | {} |"}
+    assert render(row) == "| 50.0 | 2.25 |"
+    with pytest.raises(ValueError, match="2 keys"):
+        render(row | {"readme": "| {} |"})
