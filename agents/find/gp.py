@@ -177,6 +177,7 @@ class GPFit:
         pairs_given: Pairs passed in.
         time_s: Seconds of the search.
         error: Why there is no fit (too few finite pairs), else None.
+        history: The best scaled loss so far after each generation.
     """
 
     code: str | None
