@@ -148,3 +148,40 @@ def test_finetune_base_of_each_model_spec(tmp_path) -> None:
         _finetune_base("vllm/some-org/not-a-local-dir")
     with pytest.raises(ParamError, match="local model"):
         _finetune_base("openai/gpt-4")
+
+
+def test_continual_rounds_with_replay_record_their_training(tmp_path, monkeypatch) -> None:
+    """The continual flow without LoRA: a stub trainer, and a 'fine-tuned' model that calls the last API it
+    was trained on (the forgetting of a model without replay, in caricature)."""
+    import agents.ste
+    from agents.ste import FinetuneResult
+    from evaluation.benchmarks import ste as bench
+
+    trained: list[list[str]] = []
+
+    def fake_finetune(base, items, out_dir, config=None, *, init_adapter=None, log=None):
+        trained.append([c.split("Action: ", 1)[1].split("\n", 1)[0] for _, c in items])
+        out = tmp_path / "adapters" / str(len(trained))
+        out.mkdir(parents=True)
+        (out / "adapter_config.json").write_text("{}")
+        return FinetuneResult(out, len(items), 2, 1.0, 0.1, seen=2 * len(items), losses=[1.0, 0.5])
+
+    def fake_load(self, ctx, adapter):
+        last = trained[int(adapter.name[-1])][-1]
+        return FakeModel(lambda r, i: f'Action: {last}\nAction Input: {{"moneda": "PESOS", "monto": "1000"}}')
+
+    monkeypatch.setattr(agents.ste, "finetune_lora", fake_finetune)
+    monkeypatch.setattr(bench.Ste, "_load_adapter", fake_load)
+    monkeypatch.setattr(bench, "_finetune_base", lambda spec: tmp_path)  # the fake model has no weights
+    es, en = ("NumbersToLetters%%Convertir cantidad a letra Moneda MXN Español",
+              "NumbersToLetters%%Convertir cantidad a letra Moneda MXN Ingles")
+    params = {"phase": "continual", "apis": f"{es};{en}", "train_data": "scripted", "scripted_per_api": 10,
+              "per_api": 2, "candidates": "gold", "replay": 0.1}
+    res = run_benchmark("ste", params, model=FakeModel(lambda r, i: "x"), out=tmp_path / "run", progress=False)
+    assert sorted(trained[0]) == [es] * 10 and sorted(trained[1]) == sorted([en] * 10 + [es])  # 10% of round 1 replayed
+    train = res["extra"]["train"]
+    assert train["1"]["per_api"] == {en: 10, es: 1} and train["1"]["continued_from"] == "lora_round0"
+    assert train["0"]["examples_per_s"] == 20.0
+    m = res["metrics"]
+    assert m["n_queries"] == 2 + 4 and m["wellformed_round0_batch0"] == 1.0
+    assert m["api_match_round0_batch0"] == 1.0 and m["api_match_round1_batch0"] == 0.0  # round 2 overwrote it
