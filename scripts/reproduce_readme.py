@@ -51,9 +51,9 @@ def render(figure: dict[str, Any]) -> str:
     """The README text of one figure: its ``readme`` template filled with the formatted value.
 
     ``key`` may be a list (a table row: one ``{}`` per key, in order); ``format`` and ``scale`` are then
-    one for all or a list of the same length.
+    one for all or a list of the same length. A key ``other/results.json:metrics.x`` reads another
+    experiment's file (a row whose cells come from several runs).
     """
-    results = json.loads((RESULTS / figure["results"]).read_text())
     keys = figure["key"] if isinstance(figure["key"], list) else [figure["key"]]
     n = len(keys)
     formats = figure.get("format", "")
@@ -64,8 +64,24 @@ def render(figure: dict[str, Any]) -> str:
         raise ValueError(f"figure {figure.get('id')!r}: {n} keys need as many formats, scales and {{}} slots")
     text = figure["readme"]
     for key, fmt, scale in zip(keys, formats, scales, strict=True):
-        text = text.replace("{}", format(lookup(results, key) * scale, fmt), 1)
+        file, key = figure_source(figure, key)
+        value = lookup(json.loads((RESULTS / file).read_text()), key)
+        text = text.replace("{}", format(value * scale, fmt), 1)
     return text
+
+
+def figure_source(figure: dict[str, Any], key: str) -> tuple[str, str]:
+    """``(results file, dotted key)`` of one key of a figure (``file:key`` names its own file)."""
+    if ":" in key:
+        file, _, key = key.partition(":")
+        return file, key
+    return figure["results"], key
+
+
+def figure_files(figure: dict[str, Any]) -> list[str]:
+    """Every results file a figure reads."""
+    keys = figure["key"] if isinstance(figure["key"], list) else [figure["key"]]
+    return sorted({figure_source(figure, k)[0] for k in keys})
 
 
 def run(name: str, spec: dict[str, Any]) -> Path:
@@ -93,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.list or not (args.names or args.all):
         figures = json.loads(FIGURES.read_text())
         for name, spec in experiments.items():
-            n = sum(1 for f in figures if f["results"].startswith(f"{name}/"))
+            n = sum(1 for f in figures if any(file.startswith(f"{name}/") for file in figure_files(f)))
             print(f"{name}: {spec['benchmark']} {spec.get('params', {})} seed={spec.get('seed', 0)} "
                   f"limit={spec.get('limit')} model={spec.get('model')}  ({n} README figures)")
         return 0
@@ -103,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"unknown experiment {unknown[0]!r}; known: {', '.join(experiments)}")
     for name in names:
         print(f"{name}: results in {run(name, experiments[name])}")
-    stale = [f for f in json.loads(FIGURES.read_text()) if f["results"].split("/")[0] in names]
+    stale = [f for f in json.loads(FIGURES.read_text())
+             if any(file.split("/")[0] in names for file in figure_files(f))]
     readme = (ROOT / "README.md").read_text()
     for figure in stale:
         text = render(figure)

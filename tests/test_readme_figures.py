@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.reproduce_readme import EXPERIMENTS, FIGURES, RESULTS, load_experiments, lookup, render
+from scripts.reproduce_readme import EXPERIMENTS, FIGURES, RESULTS, figure_files, load_experiments, lookup, render
 
 ROOT = Path(__file__).resolve().parents[1]
 FIGURE_LIST = json.loads(FIGURES.read_text())
@@ -27,7 +27,8 @@ def test_every_experiment_has_committed_results_with_provenance():
 def test_every_figure_points_at_a_committed_experiment():
     experiments = load_experiments()
     for fig in FIGURE_LIST:
-        assert fig["results"].split("/")[0] in experiments, fig["id"]
+        for file in figure_files(fig):
+            assert file.split("/")[0] in experiments, (fig["id"], file)
 
 
 @pytest.mark.parametrize("figure", FIGURE_LIST, ids=[f["id"] for f in FIGURE_LIST])
@@ -51,5 +52,9 @@ def test_a_row_figure_fills_its_slots_in_order(tmp_path, monkeypatch):
     row = {"id": "r", "results": "x/results.json", "key": ["metrics.a", "metrics.b"], "format": [".1f", ".2f"],
            "scale": [100, 1], "readme": "| {} | {} |"}
     assert render(row) == "| 50.0 | 2.25 |"
+    (tmp_path / "y").mkdir()
+    (tmp_path / "y" / "results.json").write_text(json.dumps({"metrics": {"a": 7}}))
+    both = row | {"key": ["metrics.a", "y/results.json:metrics.a"], "format": ".1f", "scale": 1}
+    assert render(both) == "| 0.5 | 7.0 |" and figure_files(both) == ["x/results.json", "y/results.json"]
     with pytest.raises(ValueError, match="2 keys"):
         render(row | {"readme": "| {} |"})
