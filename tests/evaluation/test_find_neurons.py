@@ -57,6 +57,7 @@ def test_generators_make_the_papers_counts_deterministically():
             assert [r.reference(x) == y for x, y in t["candidates"]] == [k == t["answer"] for k in range(3)]
         if r.corruption:
             assert r.corruption in r.description and "corrupted" in r.domain_annotation
+            assert corruption_named(r, r.domain_annotation) == 1.0  # the ground truth names its own corruption
 
 
 def test_entity_neuron_is_p_one_of_the_first_reply_token():
@@ -81,6 +82,8 @@ def test_relation_neuron_answers_from_the_model_and_undefined_on_its_corruption(
     assert neuron.reference("japan") == "undefined" and neuron.reference("Peru") == "Lima"
     assert corruption_named(neuron, "undefined for Asian countries such as Japan") == 1.0
     assert corruption_named(neuron, "defined for countries") == 0.0 and corruption_named(neuron, None) == 0.0
+    # listing inputs that lie in the sub-domain is not naming it
+    assert corruption_named(neuron, "defined on countries such as Japan, India, France") == 0.0
 
 
 def test_reply_helpers():

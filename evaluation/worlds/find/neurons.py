@@ -420,14 +420,26 @@ class NeuronBox:
         return [[w, y] for w, y in zip(words, outs, strict=True)]
 
 
+#: Words that name each corrupted sub-domain (matched as word prefixes: "asia" matches "Asian").
+CORRUPTION_KEYS: dict[str, tuple[str, ...]] = {
+    "in Asia": ("asia",), "in Europe": ("europ",), "in Africa": ("africa",), "in the Americas": ("america",),
+    "that are metals": ("metal",), "that are gases": ("gas",), "that live on farms": ("farm",),
+    "that are wild": ("wild",), "that are birds": ("bird",), "about size": ("size", "big", "tall"),
+    "about temperature or moisture": ("temperature", "moisture", "hot", "wet"),
+    "about feelings": ("feeling", "emotion"), "with an even number of sides": ("even",),
+    "with an odd number of sides": ("odd",), "that are gas or ice giants": ("giant", "gas"),
+    "that are rocky": ("rock", "terrestrial", "inner"), "with irregular plurals": ("irregular",),
+    "ending in f or fe": ("ending in f", "ends in f", "-f"),
+}
+
+
 def corruption_named(neuron: RelationNeuron, domain_text: str | None) -> float:
-    """1 when the interpreter's ``[DOMAIN]`` names the corrupted sub-domain (a key word such as "Asia",
-    "metals", "farms") or one of its inputs, else 0 (always 0 for a neuron without a corruption)."""
+    """1 when the interpreter's ``[DOMAIN]`` names the corrupted sub-domain by one of its
+    :data:`CORRUPTION_KEYS` ("Asian countries", "farm animals", "metals"), else 0 (always 0 for a
+    neuron without a corruption). Listing inputs that happen to lie in the sub-domain does not count:
+    an interpreter that copies every input it tried would otherwise name every corruption."""
     if neuron.corruption is None or not domain_text:
         return 0.0
     text = domain_text.lower()
-    stop = {"in", "the", "that", "are", "with", "an", "of", "a", "or", "on", "about", "number", "live", "ending",
-            "sides", "plurals"}
-    keys = [w for w in re.findall(r"[a-z]+", neuron.corruption.lower()) if w not in stop]
-    keys += [w.lower() for w in neuron.relation.subdomains[neuron.corruption]]
-    return float(any(re.search(rf"\b{re.escape(k)}", text) for k in keys))
+    keys = CORRUPTION_KEYS.get(neuron.corruption, ())
+    return float(any(re.search(rf"(?<![a-z]){re.escape(k)}", text) for k in keys))
