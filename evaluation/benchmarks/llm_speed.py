@@ -32,7 +32,7 @@ import multiprocessing as mp
 from collections.abc import Iterable
 from typing import Any
 
-from evaluation.harness.benchmark import Benchmark, RunContext, Sample, register
+from evaluation.harness.benchmark import Benchmark, RunContext, Sample, numeric_metrics, register
 from evaluation.harness.errors import DataNotFoundError, ParamError
 from evaluation.harness.params import Param
 from evaluation.harness.runfolder import HEADER
@@ -62,18 +62,6 @@ def measure(model: str, concurrency: int, requests: int, max_tokens: int, raw: b
     import agents.llm as llm  # looked up at call time, so tests can replace the measuring function
 
     return asyncio.run(llm.bench_model(model, concurrency, requests, max_tokens, raw, repeats, **options))
-
-
-def numeric_metrics(outputs: dict[str, Any]) -> dict[str, float | int]:
-    """The numbers among a measuring function's outputs, unchanged (strings, ``None`` and flags left out).
-
-    Args:
-        outputs: What the CLI's measuring function returned.
-
-    Returns:
-        Every int or float value under its own key, so a metric is exactly the figure the CLI prints.
-    """
-    return {k: v for k, v in outputs.items() if isinstance(v, int | float) and not isinstance(v, bool)}
 
 
 @register

@@ -17,21 +17,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from agents.sandbox import cli as sandbox_cli
-from evaluation.harness.benchmark import Benchmark, RunContext, Sample, register
+from evaluation.harness.benchmark import Benchmark, RunContext, Sample, numeric_metrics, register
 from evaluation.harness.errors import ParamError
 from evaluation.harness.params import Param
-
-
-def numeric_metrics(outputs: dict[str, Any]) -> dict[str, float | int]:
-    """The numbers among a measuring function's outputs, unchanged (strings, ``None`` and flags left out).
-
-    Args:
-        outputs: What the CLI's measuring function returned.
-
-    Returns:
-        Every int or float value under its own key, so a metric is exactly the figure the CLI prints.
-    """
-    return {k: v for k, v in outputs.items() if isinstance(v, int | float) and not isinstance(v, bool)}
 
 
 @register

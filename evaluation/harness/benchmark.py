@@ -192,6 +192,18 @@ class Benchmark:
                 "params": [p.describe() for p in cls.params]}
 
 
+def numeric_metrics(outputs: dict[str, Any]) -> dict[str, float | int]:
+    """The numbers among a measuring function's outputs, unchanged (strings, ``None`` and flags left out).
+
+    Args:
+        outputs: What the CLI's measuring function returned.
+
+    Returns:
+        Every int or float value under its own key, so a metric is exactly the figure the CLI prints.
+    """
+    return {k: v for k, v in outputs.items() if isinstance(v, int | float) and not isinstance(v, bool)}
+
+
 def mean_and_stderr(records: list[dict[str, Any]]) -> dict[str, float]:
     """Mean and standard error of the mean of each numeric score key across records."""
     values: dict[str, list[float]] = {}
