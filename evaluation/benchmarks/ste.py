@@ -312,7 +312,8 @@ class Ste(Benchmark):
                     prep["models"][r] = self._load_adapter(ctx, adapter)
                     previous = adapter
             # Training figures go to results.json ("extra"): examples/s, and what each round trained on.
-            ctx.extra["train"] = {str(k): v for k, v in prep["train"].items()}
+            if prep["train"]:
+                ctx.extra["train"] = {str(k): v for k, v in prep["train"].items()}
             self._prepared = prep
             return prep
 
