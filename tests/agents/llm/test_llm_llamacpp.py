@@ -136,7 +136,7 @@ def test_normalized_regex_matches_the_same_strings():
 
 
 def test_bench_measures_ours_and_raw_llamacpp_in_separate_processes():
-    from agents.llm.cli import bench_model
+    from agents.llm import bench_model
 
     res = run(bench_model("default", concurrency=2, requests=2, max_tokens=8, repeats=1, n_threads=1))
     for key in ("single_tok_s", "concurrent_tok_s", "raw_llamacpp_single_tok_s", "ttft_s", "cache_hit_ms",
@@ -146,7 +146,7 @@ def test_bench_measures_ours_and_raw_llamacpp_in_separate_processes():
     # The ratio compares tokens/s, so both sides must do the same work on the same prompts: greedy, ours and
     # a raw llama.cpp on the same rendered text generate the same completion tokens (count and text).
     from agents.llm.backends.llamacpp import raw_llama
-    from agents.llm.cli import _prompt
+    from agents.llm.speed import _prompt
 
     ours = load_model("default", cache=False, n_ctx=512, n_threads=1)
     raw = raw_llama(ours.path, n_ctx=512, n_threads=1)
