@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.llm, pytest.mark.slow]
 def test_refine_and_io_run_end_to_end_with_the_default_model(tmp_path):
     from evaluation.harness.runner import run_benchmark
 
-    common = {"threads": 1, "n_tasks": 1}
+    common = {"setup": "paper", "threads": 1, "n_tasks": 1}  # dict rules (SmolLM2's auto setup uses ASP)
     res = run_benchmark("refinement-acre", params=common | {"method": "refine", "T": 1, "N": 2, "max_tokens": 24,
                                                           "constrained": True, "gap": False},
                         model="default", limit=1, out=tmp_path / "refine", progress=False)
