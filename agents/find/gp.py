@@ -33,7 +33,7 @@ import numpy as np
 
 from symbolic.gp import GPConfig, run_gp
 from symbolic.gp.fitness import INVALID, ArrayTask
-from symbolic.gp.primitives import ARITY, EXP_CAP, PROTECT, Code
+from symbolic.gp.primitives import EXP_CAP, PROTECT, Code, fold_code
 
 #: Powers of two both ways: the numeric exemplars of ``initialisation=true`` and the design's round 1.
 EXEMPLARS: tuple[float, ...] = (-128, -64, -32, -16, -8, -4, -2, -1, 0, 1, 2, 4, 8, 16, 32, 64, 128)
@@ -129,25 +129,17 @@ _BINARY_OP = {"add": "+", "sub": "-", "mul": "*"}
 def code_to_expression(code: Code, var: str = "x") -> str:
     """A prefix program as a Python expression in ``var`` (guarded operations call the helpers that
     :func:`code_to_python` defines; the engine's column ``X0`` becomes ``var``)."""
-    stack: list[str] = []
-    for tok in reversed(code):
-        if isinstance(tok, float):
-            stack.append(repr(tok) if tok >= 0 else f"({tok!r})")
-        elif tok in ARITY:
-            args = [stack.pop() for _ in range(ARITY[tok])]
-            if tok in _UNARY:
-                stack.append(f"{_UNARY[tok]}({args[0]})")
-            elif tok == "neg":
-                stack.append(f"(-{args[0]})")
-            elif tok in _BINARY_OP:
-                stack.append(f"({args[0]} {_BINARY_OP[tok]} {args[1]})")
-            else:
-                stack.append(f"{_BINARY_CALL[tok]}({args[0]}, {args[1]})")
-        else:
-            stack.append(var)
-    if len(stack) != 1:
-        raise ValueError(f"malformed program code {code!r}")
-    return stack[0]
+
+    def apply(tok: str, args: list[str]) -> str:
+        if tok in _UNARY:
+            return f"{_UNARY[tok]}({args[0]})"
+        if tok == "neg":
+            return f"(-{args[0]})"
+        if tok in _BINARY_OP:
+            return f"({args[0]} {_BINARY_OP[tok]} {args[1]})"
+        return f"{_BINARY_CALL[tok]}({args[0]}, {args[1]})"
+
+    return fold_code(code, lambda c: repr(c) if c >= 0 else f"({c!r})", lambda _name: var, apply)
 
 
 def code_to_python(code: Code, a: float = 0.0, b: float = 1.0) -> str:

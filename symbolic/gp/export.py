@@ -23,6 +23,7 @@ from symbolic.gp.primitives import (
     code_to_string,
     code_variables,
     evaluate_code,
+    fold_code,
 )
 
 #: |activation output| is clamped here, so a product that overflows cannot poison a network.
@@ -114,19 +115,9 @@ def to_sympy(code: Code, *, univariate: bool = False, simplify: bool = True) -> 
     """
     x = sp.Symbol(UNIVARIATE_ARG, real=True)
     symbols: dict[str, sp.Symbol] = {}
-    stack: list = []
-    for tok in reversed(code):
-        if isinstance(tok, float):
-            stack.append(sp.Float(tok))
-        elif tok in ARITY:
-            args = [stack.pop() for _ in range(ARITY[tok])]
-            stack.append(_SYMPY_BUILD[tok](*args))
-        else:
-            if univariate:
-                stack.append(x)
-            else:
-                stack.append(symbols.setdefault(tok, sp.Symbol(tok, real=True)))
-    expr = stack[0]
+    expr = fold_code(code, sp.Float,
+                     lambda tok: x if univariate else symbols.setdefault(tok, sp.Symbol(tok, real=True)),
+                     lambda tok, args: _SYMPY_BUILD[tok](*args))
     if simplify and sp.count_ops(expr) <= SIMPLIFY_MAX_OPS:
         try:
             simpler = sp.simplify(expr)

@@ -15,6 +15,7 @@ import functools
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from deap import gp
@@ -162,20 +163,35 @@ def tree_to_code(tree: Sequence) -> Code:
     return tuple(out)
 
 
-def code_to_string(code: Code) -> str:
-    """The program as nested calls, e.g. ``mul(cos(X0), X0)``."""
-    stack: list[str] = []
+def fold_code(code: Code, constant: Callable[[float], Any], variable: Callable[[str], Any],
+              apply: Callable[[str, list], Any]) -> Any:
+    """Build something from a prefix program bottom-up: a string, a sympy expression, Python source.
+
+    Args:
+        code: Prefix code from :func:`tree_to_code`.
+        constant: What a constant becomes.
+        variable: What an input variable becomes.
+        apply: What a primitive becomes, given its name and its arguments' results in order.
+
+    Raises:
+        ValueError: the code is not one complete program.
+    """
+    stack: list = []
     for tok in reversed(code):
         if isinstance(tok, float):
-            stack.append(repr(tok))
+            stack.append(constant(tok))
         elif tok in ARITY:
-            args = [stack.pop() for _ in range(ARITY[tok])]
-            stack.append(f"{tok}({', '.join(args)})")
+            stack.append(apply(tok, [stack.pop() for _ in range(ARITY[tok])]))
         else:
-            stack.append(tok)
+            stack.append(variable(tok))
     if len(stack) != 1:
         raise ValueError(f"malformed program code {code!r}")
     return stack[0]
+
+
+def code_to_string(code: Code) -> str:
+    """The program as nested calls, e.g. ``mul(cos(X0), X0)``."""
+    return fold_code(code, repr, str, lambda tok, args: f"{tok}({', '.join(args)})")
 
 
 def parse_program(text: str) -> Code:
