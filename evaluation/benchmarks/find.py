@@ -40,7 +40,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from agents.find import FindConfig, FindInterpreter
-from agents.find.gp import GPSettings, fit_pairs, probe_design
+from agents.find.gp import EXEMPLARS, GPSettings, fit_pairs, probe_design
 from agents.world import shared_sandbox
 from evaluation.harness.benchmark import Benchmark, RunContext, Sample, mean_and_stderr, register
 from evaluation.harness.errors import ParamError
@@ -68,7 +68,7 @@ from evaluation.worlds.find.scoring import (
 from evaluation.worlds.find.strings import StringFunction
 
 #: Inputs the box is run on first with ``initialisation=true`` (numeric: powers of two both ways).
-NUMERIC_EXEMPLARS: tuple[float, ...] = (-128, -64, -32, -16, -8, -4, -2, -1, 0, 1, 2, 4, 8, 16, 32, 64, 128)
+NUMERIC_EXEMPLARS: tuple[float, ...] = EXEMPLARS  # the GP baseline probes the same ones first
 STRING_EXEMPLARS: tuple[str, ...] = ("apple", "Hello", "code42", "hello world", "racecar", "MIT")
 
 
