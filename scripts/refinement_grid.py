@@ -19,6 +19,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from evaluation.harness.report import percent_cell
+
 DOMAINS = {"acre": "refinement-acre", "miniscan": "refinement-miniscan",
            "list_functions": "refinement-list-functions", "arc": "refinement-arc"}
 
@@ -95,11 +97,8 @@ def cell_text(res: dict[str, Any] | str | None) -> str:
         solved = round(m["task_accuracy"] * n)
     count = f" ({solved} of {n})" if n is not None else ""
 
-    def pct(key: str) -> str:
-        err = m.get(f"{key}_stderr")  # absent in results that carry no per-task spread
-        return f"{100 * m[key]:.1f}" + (f" ± {100 * err:.1f}" if err is not None else "")
-
-    return f"{pct('raw_accuracy')} / {pct('task_accuracy')}{count}"
+    # the standard error is absent in results that carry no per-task spread
+    return f"{percent_cell(m, 'raw_accuracy')} / {percent_cell(m, 'task_accuracy')}{count}"
 
 
 def format_table(model: str, cells: dict[tuple[str, str], Any], methods: list[str], domains: list[str],

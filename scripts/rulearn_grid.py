@@ -18,6 +18,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from evaluation.harness.report import percent_cell
+
 CONDITIONS = ("oracle", "baseline", "idea")
 WORLDS = ("function_operator", "escape_room", "reactor")
 LABELS = {"oracle": "Oracle (Level 1)", "baseline": "Baseline", "idea": "IDEA"}
@@ -61,13 +63,6 @@ def run_grid(model: str, limit: int | None, out: Path, conditions: list[str], *,
     return cells
 
 
-def _pct(m: dict[str, Any], key: str) -> str:
-    if key not in m:
-        return "-"
-    err = m.get(f"{key}_stderr")
-    return f"{100 * m[key]:.1f}" + (f" ± {100 * err:.1f}" if err is not None else "")
-
-
 def format_table(model: str, cells: dict[str, Any], conditions: list[str], limit: int | None,
                  structured: bool) -> str:
     """Markdown: this model's rows (success %, ± standard error), then the paper's."""
@@ -81,7 +76,7 @@ def format_table(model: str, cells: dict[str, Any], conditions: list[str], limit
             row += ["error" if isinstance(res, str) else "-"] * 6
         else:
             m = res["metrics"]
-            row += [_pct(m, "success_rate")] + [_pct(m, f"success_rate_{w}") for w in WORLDS]
+            row += [percent_cell(m, "success_rate")] + [percent_cell(m, f"success_rate_{w}") for w in WORLDS]
             row += [f"{m['steps']:.1f}" if "steps" in m else "-",
                     f"{m['format_failures']:.1f}" if "format_failures" in m else "-"]
         lines.append("| " + " | ".join(row) + " |")

@@ -12,13 +12,7 @@ import sys
 from pathlib import Path
 
 from evaluation.benchmarks.ste import PAPER
-
-
-def _fmt(metrics: dict, key: str) -> str:
-    value, err = metrics.get(key), metrics.get(f"{key}_stderr")
-    if value is None:
-        return "-"
-    return f"{100 * value:.1f}" + (f" ± {100 * err:.1f}" if err is not None else "")
+from evaluation.harness.report import percent_cell
 
 
 def _continual(folder: Path, res: dict) -> None:
@@ -31,8 +25,8 @@ def _continual(folder: Path, res: dict) -> None:
         t = train.get(str(r), {})
         mix = ", ".join(f"{api.split('%%')[-1]} {n}" for api, n in t.get("per_api", {}).items()) or "?"
         speed = f"{t['examples_per_s']:.2f}" if "examples_per_s" in t else "-"
-        print(f"| {r + 1} | {mix} | {speed} | {_fmt(m, f'correct_round{r}_batch0')} | "
-              f"{_fmt(m, f'correct_round{r}_new')} | {_fmt(m, f'correct_round{r}')} |")
+        print(f"| {r + 1} | {mix} | {speed} | {percent_cell(m, f'correct_round{r}_batch0')} | "
+              f"{percent_cell(m, f'correct_round{r}_new')} | {percent_cell(m, f'correct_round{r}')} |")
         r += 1
 
 
@@ -47,7 +41,8 @@ def main(argv: list[str]) -> int:
         m = res["metrics"]
         runs.append((folder, res))
         print(f"| {folder.name} | {res['params']['phase']} | {header.get('model', '?')} | {m.get('n_queries')} "
-              f"({m.get('n_apis')}) | {_fmt(m, 'wellformed')} | {_fmt(m, 'api_match')} | {_fmt(m, 'correct')} |")
+              f"({m.get('n_apis')}) | " + " | ".join(percent_cell(m, k) for k in ("wellformed", "api_match", "correct"))
+              + " |")
     for model, rows in PAPER.items():
         for phase, (wf, am, co) in rows.items():
             print(f"| paper | {phase} | {model} | 750 (50) | {wf} | {am} | {co} |")

@@ -52,6 +52,17 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def percent_cell(metrics: Mapping[str, Any], key: str, missing: str = "-") -> str:
+    """``metrics[key]`` in % with its standard error when the run has one (``48.8 ± 4.6``); ``missing`` if absent.
+
+    The grid scripts print their tables with it, so every table writes a share and its error alike.
+    """
+    if metrics.get(key) is None:
+        return missing
+    err = metrics.get(f"{key}_stderr")
+    return f"{100 * metrics[key]:.1f}" + (f" ± {100 * err:.1f}" if err is not None else "")
+
+
 def _md_table(rows: list[dict[str, Any]], columns: list[str] | None = None) -> str:
     if not rows:
         return "_(empty)_\n"
