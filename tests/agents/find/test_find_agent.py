@@ -3,34 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
 from typing import Any
 
 import pytest
 
 from agents.find import FindConfig, FindInterpreter, parse_answer, parse_command
 from agents.llm import ContextLengthError, FakeModel
-from agents.world import ToolError, ToolSpec
+from tests.agents.find.boxes import Doubler
 
 ANSWER = ("[DESCRIPTION]: doubles x\n[DOMAIN]: all real numbers; odd between 10 and 20\n"
           "[CODE]:\n```python\ndef f(x):\n    return 2 * x\n```")
-
-
-class Doubler:
-    """A ToolSet whose one tool doubles numbers (or upper-cases strings)."""
-
-    def __init__(self) -> None:
-        self.calls: list[list[Any]] = []
-
-    def describe(self) -> list[ToolSpec]:
-        return [ToolSpec("run", "run it")]
-
-    def call(self, name: str, arguments: Mapping[str, Any]) -> list[list[Any]]:
-        xs = list(arguments["inputs"])
-        if any(isinstance(x, str) and x == "boom" for x in xs):
-            raise ToolError("run", "bad arguments for run at inputs/0: 'boom' is not allowed", kind="bad_arguments")
-        self.calls.append(xs)
-        return [[x, x.upper() if isinstance(x, str) else 2 * x] for x in xs]
 
 
 def _run(model: FakeModel, box: Any, **cfg: Any):

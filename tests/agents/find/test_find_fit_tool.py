@@ -4,33 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Mapping
-from typing import Any
 
 import pytest
 
 from agents.find import FindConfig, FindInterpreter, GPSettings, parse_fit
 from agents.find.prompts import task_prompt
 from agents.llm import FakeModel
-from agents.world import ToolSpec
+from tests.agents.find.boxes import Line
 
 SMALL = GPSettings(population_size=100, generations=6)
 _CODE = re.compile(r"```python\n(.*?)```", re.S)
-
-
-class Line:
-    """f(x) = 3x + 1 behind the ``run`` tool, recording every call."""
-
-    def __init__(self) -> None:
-        self.calls: list[list[Any]] = []
-
-    def describe(self) -> list[ToolSpec]:
-        return [ToolSpec("run", "run it")]
-
-    def call(self, name: str, arguments: Mapping[str, Any]) -> list[list[Any]]:
-        xs = list(arguments["inputs"])
-        self.calls.append(xs)
-        return [[x, 3 * x + 1] for x in xs]
 
 
 def _copy_the_fit(req, i):
